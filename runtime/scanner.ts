@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import type { Interpreter } from '../effects/handler.ts';
+import { defineConfig, type Config, type ConfigInput } from './config.ts';
+import { defaultLogger, type Logger } from './logger.ts';
+import { Message } from './message.ts';
+import { buildPlan } from './plan.ts';
+import { Scan, type ScanResult, type TaskReport } from './scan.ts';
+import type { Envelope } from './task.ts';
+import { createLiveInterpreter } from './live-interpreter.ts';
+
+export interface ScannerOptions {
+  /** Where effects go; default `createLiveInterpreter(config)`, closed with the scanner. */
+  io?: Interpreter;
+  logger?: Logger;
+  /** Called after every scan with what happened inside it. */
+  onTaskEnd?: (report: TaskReport, result: ScanResult | null) => void;
+}
+
+export interface Scanner {
+  readonly config: Config;
+  readonly io: Interpreter;
+  /** Scans that have started and not finished. */
+  readonly active: number;
+  scan(message: string | Uint8Array, envelope?: Envelope): Promise<ScanResult>;
+  /** Closes the interpreter if the scanner made it. */
+  close(): Promise<void>;
+}
+
+let taskCounter = 0;
+const taskPrefix = process.pid.toString(36);
+
+function recordKeyOf(raw: Uint8Array, envelope: Envelope): () => string {
+  return () => {
+    if (envelope.queueId) return envelope.queueId;
+    const hash = createHash('sha256').update(raw);
+    const { queueId: _q, headers, ...rest } = envelope;
+    hash.update(JSON.stringify(rest, Object.keys(rest).sort()));
+    if (headers) hash.update(JSON.stringify(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]).sort()));
+    return hash.digest('hex').slice(0, 16);
+  };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Scans messages with a configuration's symbols.
+ *
+ * @example
+ * const scanner = createScanner(config, { io: createTestInterpreter({ handlers }) });
+ * const result = await scanner.scan(message, { from: 'a@example.com', ip: '192.0.2.1' });
+ * await scanner.close();
+ */
+export function createScanner(input: Config | ConfigInput, options: ScannerOptions = {}): Scanner {
+  const config = defineConfig(input);
+  const ownsIo = options.io === undefined;
+  const io = options.io ?? createLiveInterpreter(config);
+  const context = { config, plan: buildPlan(config), io, logger: options.logger ?? defaultLogger(), onTaskEnd: options.onTaskEnd };
+  let active = 0;
+  let closed = false;
+  const done = <T>(value: T): T => {
+    active--;
+    return value;
+  };
+  const failed = (error: unknown): never => {
+    active--;
+    throw error;
+  };
+  return {
+    config,
+    io,
+    get active() {
+      return active;
+    },
+    scan(message, envelope = {}) {
+      if (closed) return Promise.reject(new Error('scanner is closed'));
+      const raw = typeof message === 'string' ? encoder.encode(message) : message;
+      const id = envelope.queueId ?? `${taskPrefix}.${(++taskCounter).toString(36)}`;
+      active++;
+      return new Scan(context, new Message(raw), envelope, id, recordKeyOf(raw, envelope)).start().then(done, failed);
+    },
+    async close() {
+      closed = true;
+      if (ownsIo) await io.close?.();
+    },
+  };
+}
