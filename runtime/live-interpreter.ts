@@ -3,15 +3,21 @@ import type { EffectContext, Handle, HandlerTable, Interpreter } from '../effect
 import { defineConfig, type Config, type ConfigInput } from './config.ts';
 import { realClock } from './clock.ts';
 import { createTimeHandlers } from '../modules/time.ts';
+import { createDnsModule } from '../modules/dns/index.ts';
+import { createHttpModule } from '../modules/http.ts';
+import { createTcpModule } from '../modules/tcp.ts';
+import { createRedisModule } from '../modules/redis.ts';
 
 export interface LiveInterpreter extends Interpreter {
+  /** Open TCP sockets and Redis clients, for handle checks. */
+  readonly resources: { tcpSockets: number; redisClients: number };
   close(): Promise<void>;
 }
 
 /**
  * Real I/O: every effect family through its module (undici, our DNS resolver
- * on dns-packet, node:net, ioredis). Connections are pooled across tasks and
- * closed by `close()`.
+ * on dns-packet, node:net, ioredis). Connections are pooled across tasks;
+ * `close()` closes them.
  *
  * @example
  * const io = createLiveInterpreter(config);
@@ -19,23 +25,32 @@ export interface LiveInterpreter extends Interpreter {
  */
 export function createLiveInterpreter(input?: Config | ConfigInput): LiveInterpreter {
   const config = defineConfig(input ?? { symbols: [] });
-  const time = createTimeHandlers();
-  const unavailable = (effect: Effect): never => {
-    throw new Error(`${effect.type}: live I/O for this family is not available yet`);
-  };
+  const dns = createDnsModule(config);
+  const http = createHttpModule(config, dns);
+  const tcp = createTcpModule(config, dns);
+  const redis = createRedisModule(config);
   const table: HandlerTable = {
-    'http.request': unavailable,
-    'dns.request': unavailable,
-    'tcp.connect': unavailable,
-    'tcp.write': unavailable,
-    'tcp.read': unavailable,
-    'tcp.shutdown': unavailable,
-    'tcp.close': unavailable,
-    'redis.request': unavailable,
-    'redis.exec': unavailable,
-    ...time,
+    'http.request': http.handler,
+    'dns.request': dns.handler,
+    ...tcp.handlers,
+    ...redis.handlers,
+    ...createTimeHandlers(),
   };
-  void config;
   const handle: Handle = (effect: Effect, ctx: EffectContext) => (table[effect.type] as Handle)(effect, ctx);
-  return { handle, clock: realClock, close: async () => {} };
+  let closing: Promise<void> | null = null;
+  return {
+    handle,
+    clock: realClock,
+    get resources() {
+      return { tcpSockets: tcp.open, redisClients: redis.clients };
+    },
+    close() {
+      closing ??= (async () => {
+        tcp.close();
+        dns.close();
+        await Promise.all([http.close(), redis.close()]);
+      })();
+      return closing;
+    },
+  };
 }

@@ -80,3 +80,9 @@ export function optionsOf(result: { symbols: Record<string, { options?: string[]
   for (const [name, s] of Object.entries(result.symbols)) out[name] = s.options ?? [];
   return out;
 }
+
+/** The DNS records the guide's rules look up. */
+export const guideZone = {
+  'rspamd.com': { records: { A: [GUIDE.dnsRspamd] } },
+  [GUIDE.toResolve]: { records: { A: [GUIDE.toResolveAddress] } },
+};

@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import type { Handler } from '../../effects/handler.ts';
+import type { DnsRecord, DnsType } from '../../effects/dns.ts';
+import { CanceledError, CoraxError, DnsTimeoutError } from '../../effects/errors.ts';
+import { ipVersion } from '../../effects/ip.ts';
+import type { Config } from '../../runtime/config.ts';
+import { interpret, wireType, type Outcome } from './records.ts';
+import { parseNameServer, systemNameservers } from './resolv-conf.ts';
+import { DnsTransport } from './transport.ts';
+
+export interface Address {
+  address: string;
+  family: 4 | 6;
+}
+
+export interface DnsModule {
+  handler: Handler<'dns.request'>;
+  /** Resolves a host name to addresses for HTTP and TCP, with /etc/hosts and a TTL cache. */
+  lookup(host: string, signal?: AbortSignal): Promise<Address[]>;
+  close(): void;
+}
+
+interface Shared {
+  promise: Promise<Outcome>;
+  waiters: number;
+  controller: AbortController;
+}
+
+class TtlCache {
+  private readonly entries = new Map<string, { expires: number; outcome: Outcome }>();
+  constructor(private readonly maxEntries: number) {}
+
+  get(key: string): Outcome | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    if (hit.expires <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return hit.outcome;
+  }
+
+  set(key: string, outcome: Outcome): void {
+    if (outcome.ttl <= 0) return;
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, { expires: Date.now() + outcome.ttl * 1000, outcome });
+  }
+}
+
+const requestCount = Symbol('corax.dns.requests');
+
+function hostsFile(): Map<string, Address[]> {
+  const map = new Map<string, Address[]>();
+  let text = '';
+  try {
+    text = readFileSync('/etc/hosts', 'utf8');
+  } catch {
+    return map;
+  }
+  for (const line of text.split('\n')) {
+    const [address, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
+    const family = ipVersion(address ?? '');
+    if (!family) continue;
+    for (const name of names) {
+      const key = name.toLowerCase();
+      map.set(key, [...(map.get(key) ?? []), { address, family }]);
+    }
+  }
+  return map;
+}
+
+/**
+ * The DNS module: our own resolver (dns-packet over UDP, TCP on truncation),
+ * in-flight sharing of identical questions, an optional TTL cache, and the
+ * per-task request cap.
+ */
+export function createDnsModule(config: Config): DnsModule {
+  const servers = (config.dns.servers ?? systemNameservers()).map(parseNameServer);
+  const transport = new DnsTransport({ servers, timeout: config.dns.timeout, retransmits: config.dns.retransmits });
+  const inflight = new Map<string, Shared>();
+  const cache = config.dns.cache ? new TtlCache(config.dns.cache.maxEntries) : null;
+  const lookupCache = new TtlCache(1000);
+  const maxRequests = config.dns.maxRequests;
+  let hosts: Map<string, Address[]> | null = null;
+
+  function start(key: string, rrtype: DnsType, name: string): Shared {
+    const controller = new AbortController();
+    const promise = transport.query(name, wireType[rrtype], controller.signal).then(
+      (packet) => interpret(rrtype, packet),
+      (error) => ({ error: error instanceof CoraxError ? error : new CoraxError('EIO', String(error)), ttl: 0 }),
+    );
+    const shared: Shared = { promise, waiters: 0, controller };
+    inflight.set(key, shared);
+    promise.then((outcome) => {
+      if (inflight.get(key) === shared) inflight.delete(key);
+      cache?.set(key, outcome);
+    });
+    return shared;
+  }
+
+  /** One answer for one waiter: shares the question in flight, leaves it on abort or its own timeout. */
+  function resolve(rrtype: DnsType, name: string, signal: AbortSignal | undefined, timeout: number | undefined, useCache: TtlCache | null): Promise<DnsRecord[]> {
+    const key = `${rrtype}:${name.toLowerCase()}`;
+    const cached = useCache?.get(key);
+    if (cached) return cached.error ? Promise.reject(cached.error) : Promise.resolve([...cached.records!]);
+    const shared = inflight.get(key) ?? start(key, rrtype, name);
+    shared.waiters++;
+    return new Promise<DnsRecord[]>((ok, fail) => {
+      let left = false;
+      const leave = (): void => {
+        if (left) return;
+        left = true;
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (--shared.waiters === 0 && inflight.get(key) === shared) {
+          inflight.delete(key);
+          shared.controller.abort();
+        }
+      };
+      const onAbort = (): void => {
+        leave();
+        fail(new CanceledError());
+      };
+      const timer = timeout ? setTimeout(() => (leave(), fail(new DnsTimeoutError())), timeout) : null;
+      signal?.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then((outcome) => {
+        if (left) return;
+        left = true;
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        shared.waiters--;
+        if (useCache && useCache !== cache) useCache.set(key, outcome);
+        if (outcome.error) fail(outcome.error);
+        else ok(outcome.records!);
+      });
+    });
+  }
+
+  const handler: Handler<'dns.request'> = (effect, ctx) => {
+    const count = ctx.task.local(requestCount, () => ({ n: 0 }));
+    if (++count.n > maxRequests) {
+      throw new CoraxError('ELIMIT', `DNS request limit reached: ${maxRequests} per task (dns.maxRequests)`);
+    }
+    return resolve(effect.rrtype, effect.name, ctx.signal, effect.timeout, cache);
+  };
+
+  async function lookup(host: string, signal?: AbortSignal): Promise<Address[]> {
+    const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+    const family = ipVersion(bare);
+    if (family) return [{ address: bare, family }];
+    hosts ??= hostsFile();
+    const fromHosts = hosts.get(bare.toLowerCase());
+    if (fromHosts) return fromHosts;
+    const [v4, v6] = await Promise.allSettled([
+      resolve('a', bare, signal, undefined, lookupCache),
+      resolve('aaaa', bare, signal, undefined, lookupCache),
+    ]);
+    const addresses: Address[] = [];
+    if (v4.status === 'fulfilled') for (const a of v4.value as string[]) addresses.push({ address: a, family: 4 });
+    if (v6.status === 'fulfilled') for (const a of v6.value as string[]) addresses.push({ address: a, family: 6 });
+    if (addresses.length) return addresses;
+    throw v4.status === 'rejected' ? v4.reason : (v6 as PromiseRejectedResult).reason;
+  }
+
+  return { handler, lookup, close: () => transport.close() };
+}

@@ -1,0 +1,79 @@
+import type { Answer, Packet } from 'dns-packet';
+import type { DnsRecord, DnsType } from '../../effects/dns.ts';
+import { CoraxError, NodataError, NxdomainError, ServfailError } from '../../effects/errors.ts';
+
+export const wireType: Record<DnsType, string> = {
+  a: 'A',
+  aaaa: 'AAAA',
+  txt: 'TXT',
+  mx: 'MX',
+  ptr: 'PTR',
+  ns: 'NS',
+  soa: 'SOA',
+  cname: 'CNAME',
+  srv: 'SRV',
+};
+
+export class MalformedAnswerError extends CoraxError {
+  override name = 'MalformedAnswerError';
+  constructor(reason: string) {
+    super('EMALFORMED', `malformed DNS answer: ${reason}`);
+  }
+}
+
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  throw new MalformedAnswerError('unexpected record data');
+}
+
+function convert(rrtype: DnsType, answer: Answer): DnsRecord {
+  const data = (answer as { data: unknown }).data as never;
+  switch (rrtype) {
+    case 'a':
+    case 'aaaa':
+    case 'ptr':
+    case 'ns':
+    case 'cname':
+      return text(data);
+    case 'txt':
+      return (Array.isArray(data) ? data : [data]).map(text).join('');
+    case 'mx': {
+      const mx = data as { preference: number; exchange: string };
+      return { name: mx.exchange, priority: mx.preference };
+    }
+    case 'srv': {
+      const srv = data as { target: string; port: number; priority: number; weight: number };
+      return { target: srv.target, port: srv.port, priority: srv.priority, weight: srv.weight };
+    }
+    case 'soa': {
+      const soa = data as { mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number };
+      return { mname: soa.mname, rname: soa.rname, serial: soa.serial, refresh: soa.refresh, retry: soa.retry, expire: soa.expire, minimum: soa.minimum };
+    }
+  }
+}
+
+export interface Outcome {
+  records?: DnsRecord[];
+  error?: CoraxError;
+  /** Seconds to cache the outcome for; 0 = do not cache. */
+  ttl: number;
+}
+
+/** Turns an answer packet into records or the DESIGN error for its rcode. */
+export function interpret(rrtype: DnsType, packet: Packet): Outcome {
+  const rcode = (packet as { rcode?: string }).rcode;
+  const negativeTtl = (): number => {
+    const soa = packet.authorities?.find((a) => a.type === 'SOA') as { ttl?: number; data?: { minimum?: number } } | undefined;
+    return soa ? Math.min(soa.ttl ?? 0, soa.data?.minimum ?? 0) : 0;
+  };
+  if (rcode === 'NXDOMAIN') return { error: new NxdomainError(), ttl: negativeTtl() };
+  if (rcode === 'SERVFAIL') return { error: new ServfailError(), ttl: 0 };
+  if (rcode && rcode !== 'NOERROR') return { error: new CoraxError(rcode, `DNS server answered ${rcode}`), ttl: 0 };
+  const type = wireType[rrtype];
+  const matching = (packet.answers ?? []).filter((a) => a.type === type);
+  if (matching.length === 0) return { error: new NodataError(), ttl: negativeTtl() };
+  const records = matching.map((a) => convert(rrtype, a));
+  const ttl = Math.min(...matching.map((a) => (a as { ttl?: number }).ttl ?? 0));
+  return { records, ttl };
+}

@@ -1,0 +1,177 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { getRandomValues } from 'node:crypto';
+import dnsPacket, { type DecodedPacket as Packet } from 'dns-packet';
+import { CanceledError, CoraxError, DnsTimeoutError } from '../../effects/errors.ts';
+import { parseIPv4, parseIPv6 } from '../../effects/ip.ts';
+import { MalformedAnswerError } from './records.ts';
+import type { NameServer } from './resolv-conf.ts';
+
+export interface TransportOptions {
+  servers: NameServer[];
+  /** Milliseconds per attempt. */
+  timeout: number;
+  /** Attempts after the first, each on a fresh socket with a fresh id, rotating servers. */
+  retransmits: number;
+}
+
+const ids = new Uint16Array(512);
+let idIndex = ids.length;
+
+/** A random 16-bit query id (drawn in batches: one syscall per 512 queries). */
+function randomId(): number {
+  if (idIndex >= ids.length) {
+    getRandomValues(ids);
+    idIndex = 0;
+  }
+  return ids[idIndex++];
+}
+
+function sameAddress(a: string, b: string): boolean {
+  if (a === b) return true;
+  const a4 = parseIPv4(a.replace(/^::ffff:/i, ''));
+  const b4 = parseIPv4(b.replace(/^::ffff:/i, ''));
+  if (a4 && b4) return a4.join('.') === b4.join('.');
+  const a6 = parseIPv6(a);
+  const b6 = parseIPv6(b);
+  return !!a6 && !!b6 && a6.join(':') === b6.join(':');
+}
+
+/** Only the answer to our question counts: same name (case-insensitive), type and class. */
+function answersQuestion(packet: Packet, name: string, type: string): boolean {
+  const q = packet.questions?.[0];
+  return !!q && q.name.toLowerCase() === name.toLowerCase() && q.type === type && (q.class ?? 'IN') === 'IN' && packet.type === 'response';
+}
+
+type AttemptResult = { packet: Packet } | { timeout: true } | { error: CoraxError };
+
+/**
+ * Our resolver's wire side: UDP with a fresh source port and a random id per
+ * attempt, accepting only an answer from the queried server with our id and
+ * our question; TCP when the answer is truncated.
+ */
+export class DnsTransport {
+  private readonly live = new Set<{ close(): void }>();
+  private rotation = 0;
+
+  constructor(private readonly options: TransportOptions) {}
+
+  async query(name: string, type: string, signal: AbortSignal): Promise<Packet> {
+    const { servers, retransmits, timeout } = this.options;
+    const start = this.rotation++ % servers.length;
+    let lastError: CoraxError | null = null;
+    for (let attempt = 0; attempt <= retransmits; attempt++) {
+      if (signal.aborted) throw new CanceledError();
+      const server = servers[(start + attempt) % servers.length];
+      const r = await this.udp(server, name, type, timeout, signal);
+      if ('timeout' in r) continue;
+      if ('error' in r) {
+        if (r.error instanceof MalformedAnswerError || r.error instanceof CanceledError) throw r.error;
+        lastError = r.error;
+        continue;
+      }
+      if (r.packet.flag_tc) {
+        const t = await this.tcp(server, name, type, timeout, signal);
+        if ('packet' in t) return t.packet;
+        if ('error' in t) throw t.error;
+        continue;
+      }
+      return r.packet;
+    }
+    throw lastError ?? new DnsTimeoutError();
+  }
+
+  private udp(server: NameServer, name: string, type: string, timeout: number, signal: AbortSignal): Promise<AttemptResult> {
+    return new Promise((resolve) => {
+      const id = randomId();
+      const socket = dgram.createSocket(server.family === 6 ? 'udp6' : 'udp4');
+      let done = false;
+      const handle = { close: () => finish({ error: new CanceledError() }) };
+      const finish = (result: AttemptResult): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.live.delete(handle);
+        signal.removeEventListener('abort', onAbort);
+        socket.removeAllListeners('message');
+        socket.on('error', () => {});
+        socket.close();
+        resolve(result);
+      };
+      const onAbort = (): void => finish({ error: new CanceledError() });
+      this.live.add(handle);
+      socket.on('message', (msg, rinfo) => {
+        if (rinfo.port !== server.port || !sameAddress(rinfo.address, server.host)) return; // not from the queried server
+        if (msg.length < 12 || msg.readUInt16BE(0) !== id) return; // not our id: stale or spoofed
+        let packet: Packet;
+        try {
+          packet = dnsPacket.decode(msg);
+        } catch (error) {
+          finish({ error: new MalformedAnswerError((error as Error).message) });
+          return;
+        }
+        if (!answersQuestion(packet, name, type)) return; // our id but another question: spoofed
+        finish({ packet });
+      });
+      socket.on('error', (error) => finish({ error: new CoraxError((error as NodeJS.ErrnoException).code ?? 'EIO', error.message, { cause: error }) }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => finish({ timeout: true }), timeout);
+      const query = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: type as 'A', name, class: 'IN' }] });
+      socket.send(query, server.port, server.host);
+    });
+  }
+
+  private tcp(server: NameServer, name: string, type: string, timeout: number, signal: AbortSignal): Promise<AttemptResult> {
+    return new Promise((resolve) => {
+      const id = randomId();
+      const socket = net.connect({ host: server.host, port: server.port });
+      let received = Buffer.alloc(0);
+      let done = false;
+      const handle = { close: () => finish({ error: new CanceledError() }) };
+      const finish = (result: AttemptResult): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.live.delete(handle);
+        signal.removeEventListener('abort', onAbort);
+        socket.destroy();
+        resolve(result);
+      };
+      const onAbort = (): void => finish({ error: new CanceledError() });
+      const timer = setTimeout(() => finish({ timeout: true }), timeout);
+      this.live.add(handle);
+      signal.addEventListener('abort', onAbort, { once: true });
+      socket.on('connect', () => {
+        const query = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: type as 'A', name, class: 'IN' }] });
+        const frame = Buffer.alloc(2 + query.length);
+        frame.writeUInt16BE(query.length, 0);
+        query.copy(frame, 2);
+        socket.write(frame);
+      });
+      socket.on('data', (chunk) => {
+        received = Buffer.concat([received, chunk]);
+        if (received.length > 65537) return finish({ error: new MalformedAnswerError('TCP answer longer than 65535 bytes') });
+        if (received.length < 2) return;
+        const length = received.readUInt16BE(0);
+        if (received.length < 2 + length) return;
+        const msg = received.subarray(2, 2 + length);
+        if (msg.length < 12 || msg.readUInt16BE(0) !== id) return finish({ error: new MalformedAnswerError('TCP answer with another id') });
+        let packet: Packet;
+        try {
+          packet = dnsPacket.decode(msg);
+        } catch (error) {
+          return finish({ error: new MalformedAnswerError((error as Error).message) });
+        }
+        if (!answersQuestion(packet, name, type)) return finish({ error: new MalformedAnswerError('TCP answer to another question') });
+        finish({ packet });
+      });
+      socket.on('end', () => finish({ error: new MalformedAnswerError('TCP connection closed before a full answer') }));
+      socket.on('error', (error) => finish({ error: new CoraxError((error as NodeJS.ErrnoException).code ?? 'EIO', error.message, { cause: error }) }));
+    });
+  }
+
+  /** Drops every query in flight. */
+  close(): void {
+    for (const handle of [...this.live]) handle.close();
+  }
+}

@@ -1,0 +1,257 @@
+import net from 'node:net';
+import type { EffectContext, Handler } from '../effects/handler.ts';
+import type { TcpReadEffect } from '../effects/tcp.ts';
+import { CanceledError, ConnectionRefusedError, CoraxError, SocketError, TimeoutError } from '../effects/errors.ts';
+import type { Config } from '../runtime/config.ts';
+import type { DnsModule } from './dns/index.ts';
+
+export interface TcpModule {
+  handlers: {
+    'tcp.connect': Handler<'tcp.connect'>;
+    'tcp.write': Handler<'tcp.write'>;
+    'tcp.read': Handler<'tcp.read'>;
+    'tcp.shutdown': Handler<'tcp.shutdown'>;
+    'tcp.close': Handler<'tcp.close'>;
+  };
+  /** Sockets open across all tasks (for handle checks). */
+  readonly open: number;
+  close(): void;
+}
+
+/** Unread bytes a connection may hold before the read is failed. */
+const maxBuffered = 16 * 1024 * 1024;
+
+interface Waiter {
+  effect: TcpReadEffect;
+  resolve(value: string): void;
+  reject(error: CoraxError): void;
+}
+
+/** One connection: a socket, one buffer, at most one read waiting on it. */
+class Connection {
+  buffer: Buffer = Buffer.alloc(0);
+  ended = false;
+  failure: CoraxError | null = null;
+  waiter: Waiter | null = null;
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly ioTimeout: number,
+  ) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+      if (this.buffer.length > maxBuffered) this.fail(new SocketError(`more than ${maxBuffered} unread bytes`, { code: 'ETOOBIG' }));
+      else this.poke();
+    });
+    socket.on('end', () => {
+      this.ended = true;
+      this.poke();
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => this.fail(socketError(error)));
+    socket.on('close', () => {
+      if (!this.ended && !this.failure) this.fail(new SocketError('connection closed', { code: 'ECLOSED' }));
+    });
+  }
+
+  fail(error: CoraxError): void {
+    this.failure ??= error;
+    this.poke();
+  }
+
+  /** Bytes for the read, if the buffer can satisfy it; `null` to keep waiting. */
+  take(effect: TcpReadEffect): Buffer | null {
+    const buffer = this.buffer;
+    switch (effect.mode) {
+      case 'once':
+        if (buffer.length === 0) return null;
+        this.buffer = Buffer.alloc(0);
+        return buffer;
+      case 'until': {
+        const pattern = Buffer.from(effect.pattern ?? '');
+        const at = buffer.indexOf(pattern);
+        if (at < 0) return null;
+        this.buffer = buffer.subarray(at + pattern.length);
+        return buffer.subarray(0, effect.keepPattern ? at + pattern.length : at);
+      }
+      case 'bytes': {
+        const n = effect.n ?? 0;
+        if (buffer.length < n) return null;
+        this.buffer = buffer.subarray(n);
+        return buffer.subarray(0, n);
+      }
+      case 'eof':
+        if (!this.ended) return null;
+        this.buffer = Buffer.alloc(0);
+        return buffer;
+    }
+  }
+
+  /** Settles the waiting read if it can be settled now. */
+  poke(): void {
+    const waiter = this.waiter;
+    if (!waiter) return;
+    const data = this.take(waiter.effect);
+    if (data) {
+      this.waiter = null;
+      waiter.resolve(data.toString('utf8'));
+    } else if (this.failure) {
+      this.waiter = null;
+      waiter.reject(this.failure);
+    } else if (this.ended) {
+      this.waiter = null;
+      waiter.reject(new SocketError('connection closed by peer before the expected data', { code: 'EEOF' }));
+    }
+  }
+}
+
+function socketError(error: NodeJS.ErrnoException): CoraxError {
+  if (error.code === 'ECONNRESET') return new SocketError('connection reset by peer', { code: 'ECONNRESET', cause: error });
+  if (error.code === 'EPIPE') return new SocketError('broken pipe', { code: 'EPIPE', cause: error });
+  return new SocketError(error.message, { code: error.code ?? 'ESOCKET', cause: error });
+}
+
+const connectionsKey = Symbol('corax.tcp.connections');
+
+interface TaskConnections {
+  next: number;
+  byId: Map<string, Connection>;
+}
+
+/**
+ * TCP over node:net. Connections belong to their task: whatever the rule
+ * did, they are destroyed when the task ends.
+ */
+export function createTcpModule(config: Config, dns: DnsModule): TcpModule {
+  const all = new Set<net.Socket>();
+
+  const connections = (ctx: EffectContext): TaskConnections =>
+    ctx.task.local(connectionsKey, () => {
+      const table: TaskConnections = { next: 0, byId: new Map() };
+      ctx.task.onEnd(() => {
+        for (const conn of table.byId.values()) conn.socket.destroy();
+        table.byId.clear();
+      });
+      return table;
+    });
+
+  const get = (ctx: EffectContext, id: string): Connection => {
+    const conn = connections(ctx).byId.get(id);
+    if (!conn) throw new SocketError(`no open connection ${id}`, { code: 'ECLOSED' });
+    return conn;
+  };
+
+  /** Waits for `op` with a timeout and the task's cancellation. */
+  function bounded<T>(ctx: EffectContext, ms: number, start: (resolve: (v: T) => void, reject: (e: CoraxError) => void) => () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const finish = (fn: () => void): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        ctx.signal.removeEventListener('abort', onAbort);
+        cleanup();
+        fn();
+      };
+      const onAbort = (): void => finish(() => reject(new CanceledError()));
+      const timer = setTimeout(() => finish(() => reject(new TimeoutError())), ms);
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      const cleanup = start(
+        (v) => finish(() => resolve(v)),
+        (e) => finish(() => reject(e)),
+      );
+    });
+  }
+
+  const handlers: TcpModule['handlers'] = {
+    'tcp.connect': async (effect, ctx) => {
+      const timeout = effect.timeout ?? config.tcp.timeout;
+      const table = connections(ctx);
+      const socket = await bounded<net.Socket>(ctx, timeout, (resolve, reject) => {
+        const socket = net.connect({
+          host: effect.host,
+          port: effect.port,
+          lookup: ((host: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) => {
+            dns.lookup(host, ctx.signal).then(
+              (addrs) => (options.all ? cb(null, addrs) : cb(null, addrs[0].address, addrs[0].family)),
+              (error) => cb(error),
+            );
+          }) as net.LookupFunction,
+        });
+        const onError = (error: NodeJS.ErrnoException): void =>
+          reject(error.code === 'ECONNREFUSED' ? new ConnectionRefusedError({ cause: error }) : error instanceof CoraxError ? error : new CoraxError(error.code ?? 'EIO', error.message, { cause: error }));
+        socket.once('connect', () => resolve(socket));
+        socket.once('error', onError);
+        return () => {
+          socket.removeListener('error', onError);
+          if (socket.connecting) socket.destroy(); // timed out or cancelled while connecting
+        };
+      });
+      if (ctx.task.ended) {
+        socket.destroy();
+        throw new CanceledError();
+      }
+      socket.setNoDelay(true);
+      all.add(socket);
+      socket.once('close', () => all.delete(socket));
+      const id = `tcp${table.next++}`;
+      table.byId.set(id, new Connection(socket, effect.ioTimeout ?? timeout));
+      return { id };
+    },
+
+    'tcp.write': (effect, ctx) => {
+      const conn = get(ctx, effect.conn);
+      if (conn.failure) throw conn.failure;
+      return bounded<true>(ctx, conn.ioTimeout, (resolve, reject) => {
+        conn.socket.write(typeof effect.data === 'string' ? effect.data : Buffer.from(effect.data), (error) => {
+          if (error) reject(conn.failure ?? socketError(error as NodeJS.ErrnoException));
+          else resolve(true);
+        });
+        return () => {};
+      });
+    },
+
+    'tcp.read': (effect, ctx) => {
+      const conn = get(ctx, effect.conn);
+      if (conn.waiter) throw new SocketError('a read is already waiting on this connection', { code: 'EBUSY' });
+      const data = conn.take(effect);
+      if (data) return data.toString('utf8');
+      if (conn.failure) throw conn.failure;
+      if (conn.ended) throw new SocketError('connection closed by peer before the expected data', { code: 'EEOF' });
+      return bounded<string>(ctx, conn.ioTimeout, (resolve, reject) => {
+        conn.waiter = { effect, resolve, reject };
+        return () => {
+          conn.waiter = null;
+        };
+      });
+    },
+
+    'tcp.shutdown': (effect, ctx) => {
+      const conn = get(ctx, effect.conn);
+      return bounded<true>(ctx, conn.ioTimeout, (resolve) => {
+        conn.socket.end(() => resolve(true));
+        return () => {};
+      });
+    },
+
+    'tcp.close': (effect, ctx) => {
+      const table = connections(ctx);
+      const conn = table.byId.get(effect.conn);
+      if (conn) {
+        conn.socket.destroy();
+        table.byId.delete(effect.conn);
+      }
+      return true;
+    },
+  };
+
+  return {
+    handlers,
+    get open() {
+      return all.size;
+    },
+    close() {
+      for (const socket of all) socket.destroy();
+      all.clear();
+    },
+  };
+}

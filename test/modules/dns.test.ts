@@ -1,0 +1,159 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { all, createLiveInterpreter, dns, type DnsType, type LiveInterpreter } from '../../index.ts';
+import { systemNameservers, parseNameServer } from '../../modules/dns/resolv-conf.ts';
+import { startDnsServer, type DnsTestServer } from '../support/dns-server.ts';
+import { outcome, perform } from '../support/live.ts';
+
+let server: DnsTestServer;
+let io: LiveInterpreter;
+const dnsConfig = () => ({ dns: { servers: [server.address], timeout: 150, retransmits: 2 } });
+
+const Types = suite('dns module: record types');
+Types.before(async () => {
+  server = await startDnsServer();
+  io = createLiveInterpreter({ symbols: [], ...dnsConfig() });
+});
+Types.after(async () => {
+  await io.close();
+  await server.close();
+});
+
+const lookup = (type: DnsType, name: string) => outcome(io, () => dns.request({ type, name }));
+
+Types('a, aaaa, txt (strings of one record joined), mx, ptr, ns, soa, cname, srv', async () => {
+  assert.equal(await lookup('a', 'a.test'), [null, ['192.0.2.1', '192.0.2.2']]);
+  assert.equal(await lookup('aaaa', 'aaaa.test'), [null, ['2001:db8::1']]);
+  assert.equal(await lookup('txt', 'txt.test'), [null, ['v=spf1 include:x.test -all', 'second']]);
+  assert.equal(await lookup('mx', 'mx.test'), [null, [{ name: 'mx1.test', priority: 10 }, { name: 'mx2.test', priority: 20 }]]);
+  assert.equal(await lookup('ptr', '192.0.2.1'), [null, ['host.test']], 'an IP becomes its reverse name');
+  assert.equal(await lookup('ns', 'ns.test'), [null, ['ns1.test', 'ns2.test']]);
+  assert.equal(await lookup('soa', 'soa.test'), [null, [{ mname: 'ns1.test', rname: 'hostmaster.test', serial: 2026112501, refresh: 3600, retry: 600, expire: 86400, minimum: 300 }]]);
+  assert.equal(await lookup('cname', 'cname.test'), [null, ['a.test']]);
+  assert.equal(await lookup('srv', '_sip._tcp.test'), [null, [{ target: 'sip.test', port: 5060, priority: 10, weight: 5 }]]);
+});
+
+Types('NXDOMAIN, NODATA, SERVFAIL and other rcodes map to their codes and messages', async () => {
+  assert.equal(await lookup('a', 'missing.test'), ['NXDOMAIN', 'no records with this name']);
+  assert.equal(await lookup('aaaa', 'nodata.test'), ['NODATA', 'requested record is not found']);
+  assert.equal(await lookup('a', 'servfail.test'), ['SERVFAIL', 'server fail']);
+  assert.equal(await lookup('a', 'refused.test'), ['REFUSED', 'DNS server answered REFUSED']);
+});
+
+const Wire = suite('dns module: the wire');
+Wire.before(async () => {
+  server = await startDnsServer();
+  io = createLiveInterpreter({ symbols: [], ...dnsConfig() });
+});
+Wire.after(async () => {
+  await io.close();
+  await server.close();
+});
+
+Wire('a truncated UDP answer is retried over TCP', async () => {
+  const [err, records] = await lookup('a', 'big.test');
+  assert.is(err, null);
+  assert.is((records as string[]).length, 40);
+  assert.is(server.queries.get('TCP A big.test'), 1);
+});
+
+Wire('a malformed answer is an error for that query, and the resolver goes on', async () => {
+  const [code, message] = await lookup('a', 'malformed.test');
+  assert.is(code, 'EMALFORMED');
+  assert.match(String(message), /^malformed DNS answer: /);
+  assert.equal(await lookup('a', 'a.test'), [null, ['192.0.2.1', '192.0.2.2']]);
+});
+
+Wire('answers with the wrong id, the wrong question, or from another port are ignored', async () => {
+  assert.equal(await lookup('a', 'wrongid.test'), ['DNS_TIMEOUT', 'query timed out']);
+  assert.equal(await lookup('a', 'wrongq.test'), ['DNS_TIMEOUT', 'query timed out']);
+  assert.equal(await lookup('a', 'wrongid-then-right.test'), [null, ['192.0.2.77']]);
+  assert.equal(await lookup('a', 'spoof.test'), [null, ['192.0.2.66']]);
+});
+
+Wire('silence: retransmits from config, then DNS_TIMEOUT', async () => {
+  assert.equal(await lookup('a', 'silent.test'), ['DNS_TIMEOUT', 'query timed out']);
+  assert.is(server.queries.get('A silent.test'), 3, 'first attempt plus 2 retransmits');
+});
+
+Wire('the effect timeout bounds the whole query', async () => {
+  const started = Date.now();
+  assert.equal(await outcome(io, () => dns.request({ type: 'a', name: 'silent.test', timeout: 40 })), ['DNS_TIMEOUT', 'query timed out']);
+  assert.ok(Date.now() - started < 140, 'gave up before the first retransmit');
+});
+
+Wire('every query gets a fresh source port and a random id', async () => {
+  const before = server.sourcePorts.length;
+  for (let i = 0; i < 12; i++) await lookup('a', `n${i}.test`);
+  const ports = server.sourcePorts.slice(before);
+  const ids = server.ids.slice(before);
+  assert.is(ports.length, 12);
+  assert.ok(new Set(ports).size >= 11, `ports ${ports}`);
+  assert.ok(new Set(ids).size >= 11, `ids ${ids}`);
+});
+
+Wire('identical questions in flight share one query', async () => {
+  const results = await perform(io, function* () {
+    return yield* all(Array.from({ length: 10 }, () => dns.request({ type: 'a', name: 'slow.test' })));
+  });
+  assert.ok(results.every(([err, r]) => !err && r![0] === '192.0.2.55'));
+  assert.is(server.queries.get('A slow.test'), 1);
+});
+
+Wire('the per-task cap stops the rule past dns.maxRequests', async () => {
+  const capped = createLiveInterpreter({ symbols: [], dns: { servers: [server.address], maxRequests: 3 } });
+  const codes = await perform(capped, function* () {
+    const out: (string | null)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const [err] = yield* dns.request({ type: 'a', name: 'a.test' });
+      out.push(err ? err.code : null);
+    }
+    return out;
+  });
+  await capped.close();
+  assert.equal(codes, [null, null, null, 'ELIMIT']);
+});
+
+const Cache = suite('dns module: TTL cache');
+Cache.before(async () => {
+  server = await startDnsServer();
+});
+Cache.after(async () => {
+  await server.close();
+});
+
+Cache('answers are cached for their TTL when the cache is on, and only then', async () => {
+  const cached = createLiveInterpreter({ symbols: [], dns: { servers: [server.address], cache: true } });
+  const plain = createLiveInterpreter({ symbols: [], dns: { servers: [server.address] } });
+  for (let i = 0; i < 3; i++) await outcome(cached, () => dns.request({ type: 'mx', name: 'mx.test' }));
+  assert.is(server.queries.get('MX mx.test'), 1);
+  for (let i = 0; i < 3; i++) await outcome(plain, () => dns.request({ type: 'a', name: 'aaaa.test' }));
+  assert.is(server.queries.get('A aaaa.test'), 3);
+  await cached.close();
+  await plain.close();
+});
+
+const Conf = suite('dns module: servers');
+
+Conf('reads nameservers from resolv.conf', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'corax-'));
+  const path = join(dir, 'resolv.conf');
+  writeFileSync(path, '# comment\nsearch example.com\nnameserver 10.0.0.1\nnameserver fe80::1%eth0\noptions ndots:1\n');
+  assert.equal(systemNameservers(path), ['10.0.0.1', 'fe80::1']);
+  assert.equal(systemNameservers(join(dir, 'missing')), ['127.0.0.1']);
+});
+
+Conf('parses ip, ip:port and [v6]:port', () => {
+  assert.equal(parseNameServer('127.0.0.1:5353'), { host: '127.0.0.1', port: 5353, family: 4 });
+  assert.equal(parseNameServer('8.8.8.8'), { host: '8.8.8.8', port: 53, family: 4 });
+  assert.equal(parseNameServer('[::1]:5353'), { host: '::1', port: 5353, family: 6 });
+  assert.equal(parseNameServer('2001:db8::53'), { host: '2001:db8::53', port: 53, family: 6 });
+});
+
+Types.run();
+Wire.run();
+Cache.run();
+Conf.run();

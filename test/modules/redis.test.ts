@@ -1,0 +1,140 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import net from 'node:net';
+import type { Redis } from 'ioredis';
+import { createLiveInterpreter, createScanner, defineSymbol, redis, type LiveInterpreter, type RedisParams } from '../../index.ts';
+import { cleanup, redisServer, requireRedis, testPrefix } from '../support/redis.ts';
+import { outcome, perform } from '../support/live.ts';
+import { silent } from '../support/logger.ts';
+
+const prefix = testPrefix('redis-module');
+let raw: Redis;
+let io: LiveInterpreter;
+let params: RedisParams;
+
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+const Commands = suite('redis module: commands and pipelines');
+Commands.before(async () => {
+  raw = await requireRedis();
+  params = { servers: redisServer(), prefix };
+  io = createLiveInterpreter({ symbols: [], redis: { servers: redisServer(), prefix, ratelimit: { servers: redisServer(), prefix: `${prefix}rl:`, db: 3 } } });
+});
+Commands.after(async () => {
+  await io.close();
+  await cleanup(raw, prefix);
+  await raw.select(3);
+  await cleanup(raw, prefix);
+  await raw.select(0);
+  raw.disconnect();
+});
+
+Commands('redis.request runs one command; the prefix applies to keys', async () => {
+  assert.equal(await outcome(io, () => redis.request(params, ['SET', 'greeting', 'hello'])), [null, 'OK']);
+  assert.equal(await outcome(io, () => redis.request(params, ['GET', 'greeting'])), [null, 'hello']);
+  assert.is(await raw.get(`${prefix}greeting`), 'hello');
+  assert.equal(await outcome(io, () => redis.request(params, ['GET', 'missing'])), [null, null]);
+  assert.equal(await outcome(io, () => redis.request(params, ['INCRBY', 'n', 5])), [null, 5]);
+});
+
+Commands('redis.params(name) looks up redis[name], falling back to the global section', async () => {
+  await outcome(io, () => redis.request(redis.params('ratelimit'), ['SET', 'k', 'v1']));
+  await outcome(io, () => redis.request(redis.params('unknown_section'), ['SET', 'k', 'v2']));
+  await raw.select(3);
+  assert.is(await raw.get(`${prefix}rl:k`), 'v1', 'section: its own db and prefix');
+  await raw.select(0);
+  assert.is(await raw.get(`${prefix}k`), 'v2', 'fallback: the global section');
+});
+
+Commands('connect + addCmd + exec sends one pipeline and returns replies in order', async () => {
+  const replies = await perform(io, function* () {
+    const [, conn] = yield* redis.connect(params);
+    conn!.addCmd('INCR', ['counter']);
+    conn!.addCmd('EXPIRE', ['counter', 60]);
+    conn!.addCmd('EVAL', ['return "hello from lua on redis"', 0]);
+    conn!.addCmd('GET', ['counter']);
+    return yield* conn!.exec();
+  });
+  assert.equal(replies, [null, [1, 1, 'hello from lua on redis', '1']]);
+  const ttl = await raw.ttl(`${prefix}counter`);
+  assert.ok(ttl > 0 && ttl <= 60);
+});
+
+Commands('error replies are EREDIS with Redis wording; in a pipeline they name the command', async () => {
+  await raw.lpush(`${prefix}list`, 'x');
+  const [code, message] = await outcome(io, () => redis.request(params, ['GET', 'list']));
+  assert.is(code, 'EREDIS');
+  assert.match(String(message), /^WRONGTYPE/);
+  const index = await perform(io, function* () {
+    const [, conn] = yield* redis.connect(params);
+    conn!.addCmd('SET', ['ok', '1']);
+    conn!.addCmd('INCR', ['list']);
+    const [err] = yield* conn!.exec();
+    return [err?.code, (err as unknown as { index: number }).index];
+  });
+  assert.equal(index, ['EREDIS', 1]);
+});
+
+Commands('one client serves many tasks', async () => {
+  const S = defineSymbol({
+    name: 'S',
+    *callback(task) {
+      const [, v] = yield* redis.request(redis.params(), ['INCR', 'shared']);
+      task.insertResult('S', 1, v!);
+    },
+  });
+  const scanner = createScanner({ symbols: [S], redis: { servers: redisServer(), prefix } }, { io, logger: silent });
+  await Promise.all(Array.from({ length: 50 }, () => scanner.scan('')));
+  assert.is(await raw.get(`${prefix}shared`), '50');
+  assert.is(io.resources.redisClients, 2, 'the global section and the ratelimit section');
+});
+
+Commands('callback style: redis.request(params, { task, callback }, command)', async () => {
+  await raw.set(`${prefix}test_key`, 'test value');
+  const S = defineSymbol({
+    name: 'S',
+    callback(task) {
+      redis.request(params, { task, callback: (err, data) => task.insertResult('S', 1, err ?? data) }, ['GET', 'test_key']);
+    },
+  });
+  const r = await createScanner({ symbols: [S] }, { io, logger: silent }).scan('');
+  assert.equal(r.symbols.S.options, ['test value']);
+});
+
+Commands('read and write servers are chosen by command', async () => {
+  const dead = `127.0.0.1:${await closedPort()}`;
+  const split = { write_servers: redisServer(), read_servers: dead, prefix };
+  assert.equal(await outcome(io, () => redis.request(split, ['SET', 'routed', 'w'])), [null, 'OK']);
+  assert.equal(await outcome(io, () => redis.request(split, ['GET', 'routed'])), ['ECONNREFUSED', 'Connection refused']);
+});
+
+const Down = suite('redis module: a dead server');
+Down.before(async () => {
+  io = createLiveInterpreter({ symbols: [] });
+});
+Down.after(async () => {
+  await io.close();
+});
+
+Down('gives ECONNREFUSED quickly, every time, without queueing the rule', async () => {
+  const dead = { servers: `127.0.0.1:${await closedPort()}`, timeout: 2000 };
+  for (let i = 0; i < 3; i++) {
+    const started = Date.now();
+    assert.equal(await outcome(io, () => redis.request(dead, ['GET', 'x'])), ['ECONNREFUSED', 'Connection refused']);
+    assert.ok(Date.now() - started < 500, `attempt ${i} took ${Date.now() - started} ms`);
+  }
+});
+
+Down('a command slower than the timeout gives ETIMEDOUT', async () => {
+  const slow = { servers: redisServer(), prefix, timeout: 100 };
+  assert.equal(await outcome(io, () => redis.request(slow, ['BLPOP', 'never-pushed', 1])), ['ETIMEDOUT', 'IO timeout']);
+});
+
+Commands.run();
+Down.run();
