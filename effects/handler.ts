@@ -14,6 +14,11 @@ export interface EffectContext {
   readonly task: TaskScope;
   /** Aborted when the effect is no longer wanted: task ended or timed out, symbol halted, race lost. */
   readonly signal: AbortSignal;
+  /**
+   * Runs `fn` when the effect is no longer wanted, like the signal's abort
+   * event but without an AbortController per effect (hot paths use this).
+   */
+  onCancel(fn: () => void): void;
 }
 
 /** The per-task view a handler gets: identity, task-local state, end-of-task cleanup. */

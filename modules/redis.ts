@@ -68,6 +68,15 @@ class RedisLink {
     this.client.on('ready', () => (this.lastError = null));
   }
 
+  /** Sends one command; Redis errors become CoraxErrors. */
+  send(command: readonly (string | Uint8Array)[]): Promise<RedisReply> {
+    return (this.client.call(String(command[0]), ...(command.slice(1) as string[])) as Promise<RedisReply>).then(undefined, this.mapFailure);
+  }
+
+  private readonly mapFailure = (error: unknown): never => {
+    throw mapError(error, this.lastError);
+  };
+
   async ready(): Promise<Redis> {
     const status = this.client.status;
     if (status === 'ready') return this.client;
@@ -118,11 +127,58 @@ export function createRedisModule(config: Config): RedisModule {
     return target;
   }
 
-  function linkFor(target: RedisTarget, command: readonly (string | Uint8Array)[]): RedisLink {
+  /** Where a target's commands go, resolved once per section name or params object. */
+  interface Route {
+    params: RedisParams;
+    read: string[];
+    write: string[];
+    /** The link when the list has one server (the common case), found once. */
+    readLink?: RedisLink;
+    writeLink?: RedisLink;
+  }
+  const sectionRoutes = new Map<string | null, Route>();
+  const objectRoutes = new WeakMap<RedisParams, Route>();
+  const readOnlyCache = new Map<string, boolean>();
+
+  function routeFor(target: RedisTarget): Route {
+    const cached = 'section' in target ? sectionRoutes.get(target.section) : objectRoutes.get(target);
+    if (cached) return cached;
     const params = resolveParams(target);
-    const readOnly = isReadOnly(String(command[0]));
-    const list = (readOnly ? params.read_servers : params.write_servers) ?? params.servers ?? params.read_servers ?? '';
-    const servers = params.sentinels ? ['sentinel'] : list.split(',').map((s) => s.trim()).filter(Boolean);
+    const split = (list: string | undefined): string[] => (list ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const route: Route = {
+      params,
+      read: params.sentinels ? ['sentinel'] : split(params.read_servers ?? params.servers ?? params.write_servers),
+      write: params.sentinels ? ['sentinel'] : split(params.write_servers ?? params.servers ?? params.read_servers),
+    };
+    if ('section' in target) sectionRoutes.set(target.section, route);
+    else objectRoutes.set(target, route);
+    return route;
+  }
+
+  function readOnly(name: string): boolean {
+    let known = readOnlyCache.get(name);
+    if (known === undefined) {
+      known = isReadOnly(name);
+      readOnlyCache.set(name, known);
+    }
+    return known;
+  }
+
+  function linkFor(target: RedisTarget, command: readonly (string | Uint8Array)[]): RedisLink {
+    const route = routeFor(target);
+    const isRead = readOnly(String(command[0]));
+    const single = isRead ? route.readLink : route.writeLink;
+    if (single) return single;
+    const link = pickLink(target, route, isRead ? route.read : route.write, command);
+    if ((isRead ? route.read : route.write).length === 1) {
+      if (isRead) route.readLink = link;
+      else route.writeLink = link;
+    }
+    return link;
+  }
+
+  function pickLink(target: RedisTarget, route: Route, servers: string[], command: readonly (string | Uint8Array)[]): RedisLink {
+    const { params } = route;
     if (servers.length === 0) {
       const where = 'section' in target && target.section ? `redis.${target.section} or redis` : 'redis';
       throw new ArgumentError(`no Redis servers configured: set ${where}.servers`);
@@ -130,7 +186,7 @@ export function createRedisModule(config: Config): RedisModule {
     const key = command.length > 1 ? String(command[1]) : '';
     const server = servers.length === 1 ? servers[0] : servers[fnv1a(key) % servers.length];
     const timeout = params.timeout ?? 1000;
-    const id = JSON.stringify([server, params.db, params.username, params.password, params.prefix, timeout, params.sentinels, params.sentinel_master]);
+    const id = `${server}\u0000${params.db ?? ''}\u0000${params.username ?? ''}\u0000${params.password ?? ''}\u0000${params.prefix ?? ''}\u0000${timeout}\u0000${params.sentinels ?? ''}\u0000${params.sentinel_master ?? ''}`;
     let link = links.get(id);
     if (!link) {
       link = new RedisLink(server, params, timeout);
@@ -140,15 +196,10 @@ export function createRedisModule(config: Config): RedisModule {
   }
 
   const handlers: RedisModule['handlers'] = {
-    'redis.request': async (effect) => {
+    'redis.request': (effect) => {
       const link = linkFor(effect.params, effect.command);
-      const client = await link.ready();
-      try {
-        const [name, ...args] = effect.command;
-        return (await client.call(String(name), ...(args as string[]))) as RedisReply;
-      } catch (error) {
-        throw mapError(error, link.lastError);
-      }
+      if (link.client.status === 'ready') return link.send(effect.command);
+      return link.ready().then(() => link.send(effect.command));
     },
     'redis.exec': async (effect) => {
       if (effect.commands.length === 0) return [];

@@ -33,6 +33,8 @@ class Connection {
   ended = false;
   failure: CoraxError | null = null;
   waiter: Waiter | null = null;
+  /** Set when we destroy the socket ourselves: its close is not a failure to report. */
+  closing = false;
 
   constructor(
     readonly socket: net.Socket,
@@ -49,13 +51,18 @@ class Connection {
     });
     socket.on('error', (error: NodeJS.ErrnoException) => this.fail(socketError(error)));
     socket.on('close', () => {
-      if (!this.ended && !this.failure) this.fail(new SocketError('connection closed', { code: 'ECLOSED' }));
+      if (!this.closing && !this.ended && !this.failure) this.fail(new SocketError('connection closed', { code: 'ECLOSED' }));
     });
   }
 
   fail(error: CoraxError): void {
     this.failure ??= error;
     this.poke();
+  }
+
+  destroy(): void {
+    this.closing = true;
+    this.socket.destroy();
   }
 
   /** Bytes for the read, if the buffer can satisfy it; `null` to keep waiting. */
@@ -110,6 +117,27 @@ function socketError(error: NodeJS.ErrnoException): CoraxError {
   return new SocketError(error.message, { code: error.code ?? 'ESOCKET', cause: error });
 }
 
+/** One bounded wait: settles once, then clears its timer and runs its cleanup. */
+class Bounded<T> {
+  done = false;
+  timer: NodeJS.Timeout | null = null;
+  cleanup: (() => void) | null = null;
+
+  constructor(
+    private readonly resolve: (v: T) => void,
+    private readonly reject: (e: CoraxError) => void,
+  ) {}
+
+  finish(ok: boolean, value: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.cleanup?.();
+    if (ok) this.resolve(value as T);
+    else this.reject(value as CoraxError);
+  }
+}
+
 const connectionsKey = Symbol('corax.tcp.connections');
 
 interface TaskConnections {
@@ -128,7 +156,7 @@ export function createTcpModule(config: Config, dns: DnsModule): TcpModule {
     ctx.task.local(connectionsKey, () => {
       const table: TaskConnections = { next: 0, byId: new Map() };
       ctx.task.onEnd(() => {
-        for (const conn of table.byId.values()) conn.socket.destroy();
+        for (const conn of table.byId.values()) conn.destroy();
         table.byId.clear();
       });
       return table;
@@ -140,24 +168,15 @@ export function createTcpModule(config: Config, dns: DnsModule): TcpModule {
     return conn;
   };
 
-  /** Waits for `op` with a timeout and the task's cancellation. */
+  /** Waits for an operation with a timeout and the effect's cancellation. */
   function bounded<T>(ctx: EffectContext, ms: number, start: (resolve: (v: T) => void, reject: (e: CoraxError) => void) => () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      let done = false;
-      const finish = (fn: () => void): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        ctx.signal.removeEventListener('abort', onAbort);
-        cleanup();
-        fn();
-      };
-      const onAbort = (): void => finish(() => reject(new CanceledError()));
-      const timer = setTimeout(() => finish(() => reject(new TimeoutError())), ms);
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      const cleanup = start(
-        (v) => finish(() => resolve(v)),
-        (e) => finish(() => reject(e)),
+      const op = new Bounded<T>(resolve, reject);
+      op.timer = setTimeout(() => op.finish(false, new TimeoutError()), ms);
+      ctx.onCancel(() => op.finish(false, new CanceledError()));
+      op.cleanup = start(
+        (v) => op.finish(true, v),
+        (e) => op.finish(false, e),
       );
     });
   }
@@ -171,7 +190,7 @@ export function createTcpModule(config: Config, dns: DnsModule): TcpModule {
           host: effect.host,
           port: effect.port,
           lookup: ((host: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) => {
-            dns.lookup(host, ctx.signal).then(
+            dns.lookup(host, (fn) => ctx.onCancel(fn)).then(
               (addrs) => (options.all ? cb(null, addrs) : cb(null, addrs[0].address, addrs[0].family)),
               (error) => cb(error),
             );
@@ -201,12 +220,19 @@ export function createTcpModule(config: Config, dns: DnsModule): TcpModule {
     'tcp.write': (effect, ctx) => {
       const conn = get(ctx, effect.conn);
       if (conn.failure) throw conn.failure;
+      if (conn.socket.writableEnded) throw new SocketError('the connection was shut down for writing', { code: 'EPIPE' });
+      // accepted below the high-water mark: done now (a later failure surfaces on the next operation);
+      // otherwise wait for the socket to drain, within the I/O timeout
+      if (conn.socket.write(typeof effect.data === 'string' ? effect.data : Buffer.from(effect.data))) return true;
       return bounded<true>(ctx, conn.ioTimeout, (resolve, reject) => {
-        conn.socket.write(typeof effect.data === 'string' ? effect.data : Buffer.from(effect.data), (error) => {
-          if (error) reject(conn.failure ?? socketError(error as NodeJS.ErrnoException));
-          else resolve(true);
-        });
-        return () => {};
+        const onDrain = (): void => resolve(true);
+        const onError = (): void => reject(conn.failure ?? new SocketError('write failed', { code: 'EPIPE' }));
+        conn.socket.once('drain', onDrain);
+        conn.socket.once('close', onError);
+        return () => {
+          conn.socket.removeListener('drain', onDrain);
+          conn.socket.removeListener('close', onError);
+        };
       });
     },
 
@@ -237,7 +263,7 @@ export function createTcpModule(config: Config, dns: DnsModule): TcpModule {
       const table = connections(ctx);
       const conn = table.byId.get(effect.conn);
       if (conn) {
-        conn.socket.destroy();
+        conn.destroy();
         table.byId.delete(effect.conn);
       }
       return true;

@@ -6,16 +6,11 @@ export function createTimeHandlers(): { 'time.sleep': Handler<'time.sleep'>; 'ti
   return {
     'time.sleep': (effect, ctx) =>
       new Promise<void>((resolve, reject) => {
-        const signal = ctx.signal;
-        const timer = setTimeout(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        }, effect.ms);
-        const onAbort = (): void => {
+        const timer = setTimeout(resolve, effect.ms);
+        ctx.onCancel(() => {
           clearTimeout(timer);
           reject(new CanceledError());
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
+        });
       }),
     'time.now': () => Date.now(),
   };

@@ -47,6 +47,8 @@ export function currentCoroutine(): Coroutine | null {
 class EffectCall implements EffectContext {
   private controller: AbortController | null = null;
   private keyText: string | null = null;
+  private cancelFns: (() => void)[] | null = null;
+  private canceled = false;
   constructor(
     private readonly path: string,
     private readonly seq: number,
@@ -60,11 +62,25 @@ class EffectCall implements EffectContext {
   }
 
   get signal(): AbortSignal {
-    return (this.controller ??= new AbortController()).signal;
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.canceled) this.controller.abort(new CanceledError());
+    }
+    return this.controller.signal;
+  }
+
+  onCancel(fn: () => void): void {
+    if (this.canceled) fn();
+    else (this.cancelFns ??= []).push(fn);
   }
 
   abort(): void {
+    if (this.canceled) return;
+    this.canceled = true;
     this.controller?.abort(new CanceledError());
+    const fns = this.cancelFns;
+    this.cancelFns = null;
+    if (fns) for (const fn of fns) fn();
   }
 }
 
@@ -83,7 +99,7 @@ export class Coroutine {
   private spawned = 0;
   /** Bumped on every wait, so an answer that arrives late for an old wait is dropped. */
   private token = 0;
-  private teardown: (() => void) | null = null;
+  private teardown: Wait | ForkWait | null = null;
   /** Set while this coroutine's drive loop is on the stack: a synchronous answer is stashed, not recursed into. */
   private driving = false;
   private stashed = false;
@@ -143,7 +159,7 @@ export class Coroutine {
     const teardown = this.teardown;
     if (teardown) {
       this.teardown = null;
-      teardown();
+      teardown.cancel();
     }
   }
 
@@ -244,57 +260,40 @@ export class Coroutine {
   }
 
   private waitFor(out: PromiseLike<unknown> | Suspension<unknown> | Operation<unknown>, ctx: EffectCall): void {
-    const token = ++this.token;
-    const host = this.host;
+    const wait = new Wait(this, ++this.token, ctx);
     this.state = State.Waiting;
-    host.pending(1);
-    let settled = false;
-    const settle = (ok: boolean, value: unknown): void => {
-      if (settled) return;
-      settled = true;
-      host.pending(-1);
-      if (token !== this.token) return;
-      if (ok) return this.resume(token, [null, value], false);
-      const err = toCoraxError(value);
-      if (err.fatal) {
-        this.teardown = null;
-        host.fail(err);
-        return;
-      }
-      this.resume(token, [err, undefined], false);
-    };
-    const cancel = (): void => {
-      if (settled) return;
-      settled = true;
-      host.pending(-1);
-      ctx.abort();
-    };
-    if (isSuspension(out)) {
-      let inner: (() => void) | null = null;
-      this.teardown = () => {
-        cancel();
-        inner?.();
-      };
-      try {
-        inner = out[SUSPEND](settle);
-      } catch (error) {
-        settle(false, error);
-      }
-      if (settled) inner = null;
-    } else if (isThenable(out)) {
-      this.teardown = cancel;
+    this.host.pending(1);
+    this.teardown = wait;
+    if (isThenable(out)) {
       out.then(
-        (value) => settle(true, value),
-        (error) => settle(false, error),
+        (value) => wait.settle(true, value),
+        (error) => wait.settle(false, error),
       );
+    } else if (isSuspension(out)) {
+      try {
+        wait.inner = out[SUSPEND]((ok, value) => wait.settle(ok, value));
+      } catch (error) {
+        wait.settle(false, error);
+      }
+      if (wait.settled) wait.inner = null;
     } else {
-      const child = new Coroutine(host, `${ctx.key}>`, out, settle);
-      this.teardown = () => {
-        cancel();
-        child.halt();
-      };
+      const child = new Coroutine(this.host, `${ctx.key}>`, out, (ok, value) => wait.settle(ok, value));
+      wait.inner = () => child.halt();
       child.start();
     }
+  }
+
+  /** Called by a Wait when its answer arrives. */
+  answer(token: number, ok: boolean, value: unknown): void {
+    if (token !== this.token) return;
+    if (ok) return this.resume(token, [null, value], false);
+    const err = toCoraxError(value);
+    if (err.fatal) {
+      this.teardown = null;
+      this.host.fail(err);
+      return;
+    }
+    this.resume(token, [err, undefined], false);
   }
 
   private fork(control: Control): void {
@@ -304,27 +303,21 @@ export class Coroutine {
     const kids: Coroutine[] = [];
     const results: unknown[] = new Array(ops.length);
     let remaining = ops.length;
-    let finished = false;
     this.state = State.Waiting;
-    const haltKids = (except?: Coroutine): void => {
-      for (const kid of kids) if (kid !== except) kid.halt();
-    };
-    this.teardown = () => {
-      finished = true;
-      haltKids();
-    };
-    for (let i = 0; i < ops.length && !finished; i++) {
+    const teardown = new ForkWait(kids);
+    this.teardown = teardown;
+    for (let i = 0; i < ops.length && !teardown.finished; i++) {
       const kid: Coroutine = new Coroutine(this.host, `${key}.${i}`, ops[i], (ok, value) => {
-        if (finished) return;
+        if (teardown.finished) return;
         if (!ok || control[CONTROL] === 'race') {
-          finished = true;
-          haltKids(kid);
+          teardown.finished = true;
+          teardown.haltAll(kid);
           this.resume(token, value, !ok);
           return;
         }
         results[i] = value;
         if (--remaining === 0) {
-          finished = true;
+          teardown.finished = true;
           this.resume(token, results, false);
         }
       });
@@ -336,6 +329,55 @@ export class Coroutine {
   private finish(ok: boolean, value: unknown): void {
     this.state = State.Done;
     this.exit(ok, value);
+  }
+}
+
+/**
+ * One effect being waited on: settles at most once, counts itself in and out
+ * of the host's pending effects, and tears the effect down if cancelled.
+ * A class rather than closures: this is the hot path.
+ */
+class Wait {
+  settled = false;
+  inner: (() => void) | null = null;
+
+  constructor(
+    private readonly co: Coroutine,
+    private readonly token: number,
+    private readonly ctx: EffectCall,
+  ) {}
+
+  settle(ok: boolean, value: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.co.host.pending(-1);
+    this.co.answer(this.token, ok, value);
+  }
+
+  cancel(): void {
+    if (!this.settled) {
+      this.settled = true;
+      this.co.host.pending(-1);
+      this.ctx.abort();
+    }
+    const inner = this.inner;
+    this.inner = null;
+    inner?.();
+  }
+}
+
+/** The branches of an `all` or `race`. */
+class ForkWait {
+  finished = false;
+  constructor(private readonly kids: Coroutine[]) {}
+
+  haltAll(except?: Coroutine): void {
+    for (const kid of this.kids) if (kid !== except) kid.halt();
+  }
+
+  cancel(): void {
+    this.finished = true;
+    this.haltAll();
   }
 }
 

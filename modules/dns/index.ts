@@ -6,7 +6,7 @@ import { ipVersion } from '../../effects/ip.ts';
 import type { Config } from '../../runtime/config.ts';
 import { interpret, wireType, type Outcome } from './records.ts';
 import { parseNameServer, systemNameservers } from './resolv-conf.ts';
-import { DnsTransport } from './transport.ts';
+import { CancelToken, DnsTransport } from './transport.ts';
 
 export interface Address {
   address: string;
@@ -16,14 +16,45 @@ export interface Address {
 export interface DnsModule {
   handler: Handler<'dns.request'>;
   /** Resolves a host name to addresses for HTTP and TCP, with /etc/hosts and a TTL cache. */
-  lookup(host: string, signal?: AbortSignal): Promise<Address[]>;
+  lookup(host: string, onCancel?: OnCancel): Promise<Address[]>;
   close(): void;
 }
 
-interface Shared {
-  promise: Promise<Outcome>;
-  waiters: number;
-  controller: AbortController;
+/** Registers what to do when the caller no longer wants the answer (EffectContext.onCancel). */
+export type OnCancel = (fn: () => void) => void;
+
+/**
+ * One question on the wire and everyone waiting for its answer. Waiters are
+ * settled directly when the answer arrives (no promise chain per waiter).
+ */
+class Shared {
+  readonly token = new CancelToken();
+  readonly waiters = new Set<Waiter>();
+  constructor(readonly key: string) {}
+}
+
+/** One effect waiting on a shared question: leaves on its own timeout or cancellation. */
+class Waiter {
+  timer: NodeJS.Timeout | null = null;
+  constructor(
+    readonly shared: Shared,
+    readonly ok: (records: DnsRecord[]) => void,
+    readonly fail: (error: CoraxError) => void,
+    readonly leave: (waiter: Waiter) => void,
+  ) {}
+
+  settle(outcome: Outcome): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (outcome.error) this.fail(outcome.error);
+    else this.ok(outcome.records!);
+  }
+
+  abandon(error: CoraxError): void {
+    if (!this.shared.waiters.has(this)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.leave(this);
+    this.fail(error);
+  }
 }
 
 class TtlCache {
@@ -83,56 +114,44 @@ export function createDnsModule(config: Config): DnsModule {
   const maxRequests = config.dns.maxRequests;
   let hosts: Map<string, Address[]> | null = null;
 
-  function start(key: string, rrtype: DnsType, name: string): Shared {
-    const controller = new AbortController();
-    const promise = transport.query(name, wireType[rrtype], controller.signal).then(
-      (packet) => interpret(rrtype, packet),
-      (error) => ({ error: error instanceof CoraxError ? error : new CoraxError('EIO', String(error)), ttl: 0 }),
-    );
-    const shared: Shared = { promise, waiters: 0, controller };
+  function start(key: string, rrtype: DnsType, name: string, useCache: TtlCache | null): Shared {
+    const shared = new Shared(key);
     inflight.set(key, shared);
-    promise.then((outcome) => {
-      if (inflight.get(key) === shared) inflight.delete(key);
-      cache?.set(key, outcome);
-    });
+    transport.query(name, wireType[rrtype], shared.token).then(
+      (packet) => answer(shared, interpret(rrtype, packet), useCache),
+      (error) => answer(shared, { error: error instanceof CoraxError ? error : new CoraxError('EIO', String(error)), ttl: 0 }, useCache),
+    );
     return shared;
   }
 
-  /** One answer for one waiter: shares the question in flight, leaves it on abort or its own timeout. */
-  function resolve(rrtype: DnsType, name: string, signal: AbortSignal | undefined, timeout: number | undefined, useCache: TtlCache | null): Promise<DnsRecord[]> {
+  function answer(shared: Shared, outcome: Outcome, useCache: TtlCache | null): void {
+    if (inflight.get(shared.key) === shared) inflight.delete(shared.key);
+    useCache?.set(shared.key, outcome);
+    const waiters = [...shared.waiters];
+    shared.waiters.clear();
+    for (const waiter of waiters) waiter.settle(outcome);
+  }
+
+  function leave(waiter: Waiter): void {
+    const shared = waiter.shared;
+    shared.waiters.delete(waiter);
+    if (shared.waiters.size === 0 && inflight.get(shared.key) === shared) {
+      inflight.delete(shared.key);
+      shared.token.cancel();
+    }
+  }
+
+  /** One answer for one waiter: shares the question in flight, leaves it on cancellation or its own timeout. */
+  function resolve(rrtype: DnsType, name: string, onCancel: OnCancel | undefined, timeout: number | undefined, useCache: TtlCache | null): Promise<DnsRecord[]> {
     const key = `${rrtype}:${name.toLowerCase()}`;
     const cached = useCache?.get(key);
     if (cached) return cached.error ? Promise.reject(cached.error) : Promise.resolve([...cached.records!]);
-    const shared = inflight.get(key) ?? start(key, rrtype, name);
-    shared.waiters++;
+    const shared = inflight.get(key) ?? start(key, rrtype, name, useCache);
     return new Promise<DnsRecord[]>((ok, fail) => {
-      let left = false;
-      const leave = (): void => {
-        if (left) return;
-        left = true;
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (--shared.waiters === 0 && inflight.get(key) === shared) {
-          inflight.delete(key);
-          shared.controller.abort();
-        }
-      };
-      const onAbort = (): void => {
-        leave();
-        fail(new CanceledError());
-      };
-      const timer = timeout ? setTimeout(() => (leave(), fail(new DnsTimeoutError())), timeout) : null;
-      signal?.addEventListener('abort', onAbort, { once: true });
-      shared.promise.then((outcome) => {
-        if (left) return;
-        left = true;
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        shared.waiters--;
-        if (useCache && useCache !== cache) useCache.set(key, outcome);
-        if (outcome.error) fail(outcome.error);
-        else ok(outcome.records!);
-      });
+      const waiter = new Waiter(shared, ok, fail, leave);
+      shared.waiters.add(waiter);
+      if (timeout) waiter.timer = setTimeout(() => waiter.abandon(new DnsTimeoutError()), timeout);
+      onCancel?.(() => waiter.abandon(new CanceledError()));
     });
   }
 
@@ -141,10 +160,10 @@ export function createDnsModule(config: Config): DnsModule {
     if (++count.n > maxRequests) {
       throw new CoraxError('ELIMIT', `DNS request limit reached: ${maxRequests} per task (dns.maxRequests)`);
     }
-    return resolve(effect.rrtype, effect.name, ctx.signal, effect.timeout, cache);
+    return resolve(effect.rrtype, effect.name, (fn) => ctx.onCancel(fn), effect.timeout, cache);
   };
 
-  async function lookup(host: string, signal?: AbortSignal): Promise<Address[]> {
+  async function lookup(host: string, onCancel?: OnCancel): Promise<Address[]> {
     const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
     const family = ipVersion(bare);
     if (family) return [{ address: bare, family }];
@@ -152,8 +171,8 @@ export function createDnsModule(config: Config): DnsModule {
     const fromHosts = hosts.get(bare.toLowerCase());
     if (fromHosts) return fromHosts;
     const [v4, v6] = await Promise.allSettled([
-      resolve('a', bare, signal, undefined, lookupCache),
-      resolve('aaaa', bare, signal, undefined, lookupCache),
+      resolve('a', bare, onCancel, undefined, lookupCache),
+      resolve('aaaa', bare, onCancel, undefined, lookupCache),
     ]);
     const addresses: Address[] = [];
     if (v4.status === 'fulfilled') for (const a of v4.value as string[]) addresses.push({ address: a, family: 4 });

@@ -61,19 +61,25 @@ export interface Outcome {
 }
 
 /** Turns an answer packet into records or the DESIGN error for its rcode. */
+/** How long a negative answer may be cached: the SOA's TTL, capped by its minimum. */
+function negativeTtl(packet: Packet): number {
+  const soa = packet.authorities?.find((a) => a.type === 'SOA') as { ttl?: number; data?: { minimum?: number } } | undefined;
+  return soa ? Math.min(soa.ttl ?? 0, soa.data?.minimum ?? 0) : 0;
+}
+
 export function interpret(rrtype: DnsType, packet: Packet): Outcome {
   const rcode = (packet as { rcode?: string }).rcode;
-  const negativeTtl = (): number => {
-    const soa = packet.authorities?.find((a) => a.type === 'SOA') as { ttl?: number; data?: { minimum?: number } } | undefined;
-    return soa ? Math.min(soa.ttl ?? 0, soa.data?.minimum ?? 0) : 0;
-  };
-  if (rcode === 'NXDOMAIN') return { error: new NxdomainError(), ttl: negativeTtl() };
+  if (rcode === 'NXDOMAIN') return { error: new NxdomainError(), ttl: negativeTtl(packet) };
   if (rcode === 'SERVFAIL') return { error: new ServfailError(), ttl: 0 };
   if (rcode && rcode !== 'NOERROR') return { error: new CoraxError(rcode, `DNS server answered ${rcode}`), ttl: 0 };
   const type = wireType[rrtype];
   const matching = (packet.answers ?? []).filter((a) => a.type === type);
-  if (matching.length === 0) return { error: new NodataError(), ttl: negativeTtl() };
-  const records = matching.map((a) => convert(rrtype, a));
-  const ttl = Math.min(...matching.map((a) => (a as { ttl?: number }).ttl ?? 0));
+  if (matching.length === 0) return { error: new NodataError(), ttl: negativeTtl(packet) };
+  const records: DnsRecord[] = [];
+  let ttl = Infinity;
+  for (const answer of matching) {
+    records.push(convert(rrtype, answer));
+    ttl = Math.min(ttl, (answer as { ttl?: number }).ttl ?? 0);
+  }
   return { records, ttl };
 }

@@ -43,7 +43,95 @@ function answersQuestion(packet: Packet, name: string, type: string): boolean {
   return !!q && q.name.toLowerCase() === name.toLowerCase() && q.type === type && (q.class ?? 'IN') === 'IN' && packet.type === 'response';
 }
 
+/** A cheap cancellation source for the resolver's own queries (no EventTarget per query). */
+export class CancelToken {
+  canceled = false;
+  private readonly fns = new Set<() => void>();
+
+  /** Registers `fn`; returns the function that unregisters it. */
+  on(fn: () => void): () => void {
+    if (this.canceled) {
+      fn();
+      return () => {};
+    }
+    this.fns.add(fn);
+    return () => this.fns.delete(fn);
+  }
+
+  cancel(): void {
+    if (this.canceled) return;
+    this.canceled = true;
+    for (const fn of [...this.fns]) fn();
+    this.fns.clear();
+  }
+}
+
 type AttemptResult = { packet: Packet } | { timeout: true } | { error: CoraxError };
+
+/**
+ * One UDP exchange on its own socket: a class, not closures, because every
+ * query makes one.
+ */
+class UdpAttempt {
+  private readonly id = randomId();
+  private readonly socket: dgram.Socket;
+  private done = false;
+  private timer: NodeJS.Timeout | null = null;
+  private off: (() => void) | null = null;
+
+  constructor(
+    private readonly live: Set<{ close(): void }>,
+    private readonly server: NameServer,
+    private readonly name: string,
+    private readonly type: string,
+    private readonly resolve: (result: AttemptResult) => void,
+  ) {
+    this.socket = dgram.createSocket(server.family === 6 ? 'udp6' : 'udp4');
+  }
+
+  start(timeout: number, token: CancelToken): void {
+    const { socket } = this;
+    this.live.add(this);
+    socket.on('message', (msg, rinfo) => this.message(msg, rinfo));
+    socket.on('error', (error) => this.finish({ error: new CoraxError((error as NodeJS.ErrnoException).code ?? 'EIO', error.message, { cause: error }) }));
+    this.off = token.on(() => this.finish({ error: new CanceledError() }));
+    this.timer = setTimeout(() => this.finish({ timeout: true }), timeout);
+    const query = dnsPacket.encode({ type: 'query', id: this.id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: this.type as 'A', name: this.name, class: 'IN' }] });
+    socket.send(query, this.server.port, this.server.host);
+  }
+
+  close(): void {
+    this.finish({ error: new CanceledError() });
+  }
+
+  private message(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (rinfo.port !== this.server.port || !sameAddress(rinfo.address, this.server.host)) return; // not from the queried server
+    if (msg.length < 12 || msg.readUInt16BE(0) !== this.id) return; // not our id: stale or spoofed
+    let packet: Packet;
+    try {
+      packet = dnsPacket.decode(msg);
+    } catch (error) {
+      this.finish({ error: new MalformedAnswerError((error as Error).message) });
+      return;
+    }
+    if (!answersQuestion(packet, this.name, this.type)) return; // our id but another question: spoofed
+    this.finish({ packet });
+  }
+
+  private finish(result: AttemptResult): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.live.delete(this);
+    this.off?.();
+    this.socket.removeAllListeners('message');
+    this.socket.on('error', ignore);
+    this.socket.close();
+    this.resolve(result);
+  }
+}
+
+function ignore(): void {}
 
 /**
  * Our resolver's wire side: UDP with a fresh source port and a random id per
@@ -56,14 +144,14 @@ export class DnsTransport {
 
   constructor(private readonly options: TransportOptions) {}
 
-  async query(name: string, type: string, signal: AbortSignal): Promise<Packet> {
+  async query(name: string, type: string, token: CancelToken): Promise<Packet> {
     const { servers, retransmits, timeout } = this.options;
     const start = this.rotation++ % servers.length;
     let lastError: CoraxError | null = null;
     for (let attempt = 0; attempt <= retransmits; attempt++) {
-      if (signal.aborted) throw new CanceledError();
+      if (token.canceled) throw new CanceledError();
       const server = servers[(start + attempt) % servers.length];
-      const r = await this.udp(server, name, type, timeout, signal);
+      const r = await this.udp(server, name, type, timeout, token);
       if ('timeout' in r) continue;
       if ('error' in r) {
         if (r.error instanceof MalformedAnswerError || r.error instanceof CanceledError) throw r.error;
@@ -71,7 +159,7 @@ export class DnsTransport {
         continue;
       }
       if (r.packet.flag_tc) {
-        const t = await this.tcp(server, name, type, timeout, signal);
+        const t = await this.tcp(server, name, type, timeout, token);
         if ('packet' in t) return t.packet;
         if ('error' in t) throw t.error;
         continue;
@@ -81,47 +169,14 @@ export class DnsTransport {
     throw lastError ?? new DnsTimeoutError();
   }
 
-  private udp(server: NameServer, name: string, type: string, timeout: number, signal: AbortSignal): Promise<AttemptResult> {
+  private udp(server: NameServer, name: string, type: string, timeout: number, token: CancelToken): Promise<AttemptResult> {
     return new Promise((resolve) => {
-      const id = randomId();
-      const socket = dgram.createSocket(server.family === 6 ? 'udp6' : 'udp4');
-      let done = false;
-      const handle = { close: () => finish({ error: new CanceledError() }) };
-      const finish = (result: AttemptResult): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.live.delete(handle);
-        signal.removeEventListener('abort', onAbort);
-        socket.removeAllListeners('message');
-        socket.on('error', () => {});
-        socket.close();
-        resolve(result);
-      };
-      const onAbort = (): void => finish({ error: new CanceledError() });
-      this.live.add(handle);
-      socket.on('message', (msg, rinfo) => {
-        if (rinfo.port !== server.port || !sameAddress(rinfo.address, server.host)) return; // not from the queried server
-        if (msg.length < 12 || msg.readUInt16BE(0) !== id) return; // not our id: stale or spoofed
-        let packet: Packet;
-        try {
-          packet = dnsPacket.decode(msg);
-        } catch (error) {
-          finish({ error: new MalformedAnswerError((error as Error).message) });
-          return;
-        }
-        if (!answersQuestion(packet, name, type)) return; // our id but another question: spoofed
-        finish({ packet });
-      });
-      socket.on('error', (error) => finish({ error: new CoraxError((error as NodeJS.ErrnoException).code ?? 'EIO', error.message, { cause: error }) }));
-      signal.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(() => finish({ timeout: true }), timeout);
-      const query = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: type as 'A', name, class: 'IN' }] });
-      socket.send(query, server.port, server.host);
+      const attempt = new UdpAttempt(this.live, server, name, type, resolve);
+      attempt.start(timeout, token);
     });
   }
 
-  private tcp(server: NameServer, name: string, type: string, timeout: number, signal: AbortSignal): Promise<AttemptResult> {
+  private tcp(server: NameServer, name: string, type: string, timeout: number, token: CancelToken): Promise<AttemptResult> {
     return new Promise((resolve) => {
       const id = randomId();
       const socket = net.connect({ host: server.host, port: server.port });
@@ -133,14 +188,13 @@ export class DnsTransport {
         done = true;
         clearTimeout(timer);
         this.live.delete(handle);
-        signal.removeEventListener('abort', onAbort);
+        off();
         socket.destroy();
         resolve(result);
       };
-      const onAbort = (): void => finish({ error: new CanceledError() });
       const timer = setTimeout(() => finish({ timeout: true }), timeout);
       this.live.add(handle);
-      signal.addEventListener('abort', onAbort, { once: true });
+      const off = token.on(() => finish({ error: new CanceledError() }));
       socket.on('connect', () => {
         const query = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: type as 'A', name, class: 'IN' }] });
         const frame = Buffer.alloc(2 + query.length);

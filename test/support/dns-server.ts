@@ -67,10 +67,15 @@ function answersFor(entry: ZoneEntry | undefined, name: string, type: string): A
   return out;
 }
 
+/** An exact entry, or a wildcard `*.parent` one. */
+function lookupZone(zone: Record<string, ZoneEntry>, name: string): ZoneEntry | undefined {
+  const key = name.toLowerCase();
+  return zone[key] ?? zone[`*${key.slice(key.indexOf('.'))}`];
+}
+
 function respond(zone: Record<string, ZoneEntry>, query: DecodedPacket, overTcp: boolean): Buffer[] | null {
   const q = query.questions![0];
-  const key = q.name.toLowerCase();
-  const entry = zone[key];
+  const entry = lookupZone(zone, q.name);
   const base = { type: 'response' as const, id: query.id, questions: query.questions };
   const flags = dnsPacket.AUTHORITATIVE_ANSWER | (query.flags! & dnsPacket.RECURSION_DESIRED);
   const soa = { type: 'SOA', name: 'test', ttl: 30, data: { mname: 'ns1.test', rname: 'h.test', serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 30 } } as Answer;
@@ -155,7 +160,7 @@ export async function startDnsServer(zone: Record<string, ZoneEntry> = testZone,
     queries.set(key, (queries.get(key) ?? 0) + 1);
     sourcePorts.push(rinfo.port);
     ids.push(query.id!);
-    const entry = zone[q.name.toLowerCase()];
+    const entry = lookupZone(zone, q.name);
     const replies = respond(zone, query, false);
     if (!replies) return;
     if (entry?.behaviour === 'spoofed-port') {
