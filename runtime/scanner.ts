@@ -21,13 +21,19 @@ export interface Scanner {
   readonly io: Interpreter;
   /** Scans that have started and not finished. */
   readonly active: number;
-  scan(message: string | Uint8Array, envelope?: Envelope): Promise<ScanResult>;
+  /** `options.id` names the task in logs (default: the queue id, else a generated one). */
+  scan(message: string | Uint8Array, envelope?: Envelope, options?: { id?: string }): Promise<ScanResult>;
   /** Closes the interpreter if the scanner made it. */
   close(): Promise<void>;
 }
 
 let taskCounter = 0;
 const taskPrefix = process.pid.toString(36);
+
+/** A short id, unique in this process (the pid prefix keeps workers apart in logs). */
+export function nextTaskId(): string {
+  return `${taskPrefix}.${(++taskCounter).toString(36)}`;
+}
 
 function recordKeyOf(raw: Uint8Array, envelope: Envelope): () => string {
   return () => {
@@ -71,10 +77,10 @@ export function createScanner(input: Config | ConfigInput, options: ScannerOptio
     get active() {
       return active;
     },
-    scan(message, envelope = {}) {
+    scan(message, envelope = {}, options = {}) {
       if (closed) return Promise.reject(new Error('scanner is closed'));
       const raw = typeof message === 'string' ? encoder.encode(message) : message;
-      const id = envelope.queueId ?? `${taskPrefix}.${(++taskCounter).toString(36)}`;
+      const id = options.id ?? envelope.queueId ?? nextTaskId();
       active++;
       return new Scan(context, new Message(raw), envelope, id, recordKeyOf(raw, envelope)).start().then(done, failed);
     },

@@ -1,0 +1,220 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Interpreter } from '../../effects/handler.ts';
+import { parseHostPort, type Config } from '../config.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { createScanner, nextTaskId, type Scanner } from '../scanner.ts';
+import { checkReply } from './reply.ts';
+import { envelopeFrom } from './request.ts';
+import { Stats } from './stats.ts';
+
+export interface ScanServerOptions {
+  config: Config;
+  /** Default: the live interpreter. */
+  io?: Interpreter;
+  logger?: Logger;
+  /** `host:port`; default `config.server.bind`. Port 0 picks a free port. */
+  bind?: string;
+}
+
+export interface ScanServer {
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  readonly stats: Stats;
+  readonly scanner: Scanner;
+  /** Stops accepting, lets scans in flight finish (within the task timeout), closes pools. */
+  close(): Promise<void>;
+}
+
+const loopback = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/**
+ * A server speaking Rspamd's scan protocol: POST /checkv2, GET /ping, /stat
+ * and /metrics. Bad requests get a 4xx with a JSON `error`, never a crash.
+ *
+ * @example
+ * const server = await startScanServer({ config, bind: '127.0.0.1:11333' });
+ */
+export async function startScanServer(options: ScanServerOptions): Promise<ScanServer> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ level: 'info', async: true });
+  const scanner = createScanner(config, { io: options.io, logger });
+  const stats = new Stats();
+  const limits = config.server;
+  const inflight = new Set<Promise<void>>();
+  const sockets = new Set<Socket>();
+  let closing = false;
+
+  const fail = (res: http.ServerResponse, status: number, error: string, headers: Record<string, string> = {}): void => {
+    stats.error(status);
+    if (res.headersSent) return void res.destroy();
+    sendJson(res, status, { error }, closing ? { ...headers, connection: 'close' } : headers);
+  };
+
+  const authorized = (req: http.IncomingMessage): boolean => {
+    if (!limits.password) return true;
+    const given = req.headers.password;
+    return given === limits.password;
+  };
+
+  function check(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.headers.compression) {
+      req.resume();
+      return fail(res, 415, 'compressed requests are not supported; send the message uncompressed');
+    }
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > limits.maxBodySize) {
+      fail(res, 413, `message is larger than server.maxBodySize (${limits.maxBodySize} bytes)`, { connection: 'close' });
+      req.socket.destroySoon?.();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (chunk: Buffer) => {
+      if (tooBig) return;
+      size += chunk.length;
+      if (size > limits.maxBodySize) {
+        tooBig = true;
+        chunks.length = 0;
+        fail(res, 413, `message is larger than server.maxBodySize (${limits.maxBodySize} bytes)`, { connection: 'close' });
+        req.socket.destroySoon?.();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => {});
+    req.on('end', () => {
+      if (tooBig) return;
+      if (size === 0) return fail(res, 400, 'empty message: POST the message as the request body');
+      if (closing) return fail(res, 503, 'server is shutting down', { connection: 'close' });
+      const envelope = envelopeFrom(req.headersDistinct);
+      const task = envelope.queueId ?? nextTaskId();
+      stats.active++;
+      const work = scanner
+        .scan(Buffer.concat(chunks, size), envelope, { id: task })
+        .then(
+          (result) => {
+            stats.scanDone(result.action, result.timeReal, !!result.timedOut);
+            logger.info(
+              { task, action: result.action, score: result.score, seconds: result.timeReal, symbols: Object.keys(result.symbols).length },
+              'scanned',
+            );
+            if (res.destroyed) return;
+            const body = checkReply(result);
+            res.writeHead(200, {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+              ...(closing ? { connection: 'close' } : {}),
+            });
+            res.end(body);
+          },
+          (error: Error) => {
+            stats.failed++;
+            logger.error({ task, err: error }, `scan failed: ${error.message}`);
+            fail(res, 500, `scan failed: ${error.message}`);
+          },
+        )
+        .finally(() => {
+          stats.active--;
+          inflight.delete(work);
+        });
+      inflight.add(work);
+    });
+  }
+
+  const server = http.createServer(
+    { maxHeaderSize: limits.maxHeaderSize, requestTimeout: config.taskTimeout + 30_000, headersTimeout: 30_000, keepAliveTimeout: 5_000 },
+    (req, res) => {
+      const path = (req.url ?? '/').split('?', 1)[0];
+      if (req.rawHeaders.length / 2 > limits.maxHeaders) {
+        req.resume();
+        return fail(res, 431, `too many request headers (server.maxHeaders is ${limits.maxHeaders})`, { connection: 'close' });
+      }
+      const only = (method: string): boolean => {
+        if (req.method === method || (method === 'GET' && req.method === 'HEAD')) return true;
+        req.resume();
+        fail(res, 405, `${req.method} is not allowed on ${path}; use ${method}`, { allow: method });
+        return false;
+      };
+      switch (path) {
+        case '/checkv2':
+        case '/check':
+          if (only('POST')) check(req, res);
+          return;
+        case '/ping':
+          if (!only('GET')) return;
+          req.resume();
+          res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 6 });
+          return void res.end('pong\r\n');
+        case '/stat':
+        case '/metrics':
+          if (!only('GET')) return;
+          req.resume();
+          if (!authorized(req)) return fail(res, 403, 'wrong or missing Password header (server.password)');
+          if (path === '/stat') return sendJson(res, 200, stats.json());
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+          return void res.end(stats.prometheus());
+        default:
+          req.resume();
+          return fail(res, 404, `no such endpoint: ${path} (POST /checkv2, GET /ping, /stat, /metrics)`);
+      }
+    },
+  );
+  server.maxHeadersCount = limits.maxHeaders + 1;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    stats.error(status);
+    if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+      const body = JSON.stringify({ error: status === 431 ? `request headers are larger than server.maxHeaderSize (${limits.maxHeaderSize} bytes)` : `bad request: ${error.code ?? error.message}` });
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    } else {
+      socket.destroy();
+    }
+  });
+
+  const { host, port } = parseHostPort(options.bind ?? limits.bind, 11333);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, backlog: 4096 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  if (!loopback.has(host)) logger.warn({ host }, `listening on ${host}, not loopback: anyone who can reach this address can submit scans`);
+
+  let closed: Promise<void> | null = null;
+  return {
+    host,
+    port: address.port,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    stats,
+    scanner,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        await Promise.allSettled([...inflight]);
+        // replies are out; connections still open are idle keep-alives or half-read requests
+        for (const socket of sockets) socket.destroySoon?.() ?? socket.end();
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+        await stopped;
+        await scanner.close();
+      })();
+      return closed;
+    },
+  };
+}
