@@ -29,6 +29,11 @@ export type { HttpResponseInit, TestHandler, TestHandlers, TestInterpreter, Test
 export type { TraceEntry } from './runtime/trace.ts';
 export { VirtualClock } from './runtime/clock.ts';
 export { use, observe } from './runtime/interpreter.ts';
+export { record, writeRecording } from './runtime/record.ts';
+export type { Recorder, RecordOptions } from './runtime/record.ts';
+export { replay } from './runtime/replay.ts';
+export type { MatchOptions, Replayer, ReplayOptions } from './runtime/replay.ts';
+export type { RecordingEntry, RecordedResult, RedactOptions } from './runtime/recording.ts';
 export { runSymbol } from './runtime/run-symbol.ts';
 export type { RunSymbolOptions, RunSymbolResult } from './runtime/run-symbol.ts';
 export { faults } from './runtime/faults.ts';

@@ -147,8 +147,8 @@ export class DivergenceError extends CoraxError {
   readonly key: string;
   readonly expected: unknown;
   readonly actual: unknown;
-  constructor(key: string, expected: unknown, actual: unknown, detail: string) {
-    super('EDIVERGENCE', `effect ${key} diverges from the recording: ${detail}`);
+  constructor(key: string, expected: unknown, actual: unknown, message: string) {
+    super('EDIVERGENCE', message);
     this.key = key;
     this.expected = expected;
     this.actual = actual;

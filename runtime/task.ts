@@ -235,10 +235,11 @@ export class Task implements CallbackTask {
     return this.message.raw;
   }
 
-  /** Every result, for the scan result. */
+  /** Every result, for the scan result, by name (so the same scan always reads the same). */
   collectResults(descriptions: (name: string) => string | undefined): Record<string, SymbolResult> {
     const out: Record<string, SymbolResult> = {};
-    for (const entry of this.results.values()) {
+    const entries = [...this.results.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
       const result = toSymbolResult(entry);
       const description = descriptions(entry.name);
       if (description !== undefined) result.description = description;

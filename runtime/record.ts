@@ -1,0 +1,119 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Effect } from '../effects/effect.ts';
+import type { EffectContext, HandlerResult, Interpreter } from '../effects/handler.ts';
+import { toCoraxError } from '../effects/errors.ts';
+import { observe } from './interpreter.ts';
+import {
+  coraxVersion,
+  encodeResult,
+  FORMAT_VERSION,
+  parseRecording,
+  redactEntry,
+  sameEntries,
+  serialize,
+  sortEntries,
+  type RecordedResult,
+  type RecordingEntry,
+  type RedactOptions,
+} from './recording.ts';
+
+export interface RecordOptions {
+  /** Write the recording here when the recorder is flushed or closed. */
+  path?: string;
+  /** Or hand it over: the sorted entries and the file's text. */
+  sink?: (entries: RecordingEntry[], text: string) => void;
+  /** Extra fields to redact, or a function over each entry (after the built-in redaction). */
+  redact?: RedactOptions;
+}
+
+export interface Recorder extends Interpreter {
+  /** Entries so far, redacted, in completion order. */
+  readonly entries: readonly RecordingEntry[];
+  /** Writes the recording (sorted); an unchanged scenario leaves an existing file as it was. */
+  flush(): void;
+  /** Flushes, then closes the wrapped interpreter. */
+  close(): Promise<void>;
+}
+
+function header() {
+  return { 'corax-recording': FORMAT_VERSION, corax: coraxVersion(), created: new Date().toISOString() };
+}
+
+/**
+ * Writes entries to `path` in their stable order. If the file already holds
+ * the same entries (durations aside), it is left as it was, so re-recording
+ * an unchanged scenario gives an identical file. Returns whether it wrote.
+ */
+export function writeRecording(path: string, entries: readonly RecordingEntry[]): boolean {
+  const sorted = sortEntries([...entries]);
+  if (existsSync(path)) {
+    try {
+      if (sameEntries(parseRecording(readFileSync(path, 'utf8'), path).entries, sorted)) return false;
+    } catch {
+      // unreadable or another format: overwrite it
+    }
+  }
+  writeFileSync(path, serialize(header(), sorted));
+  return true;
+}
+
+/**
+ * Wraps any interpreter and writes down every effect and its result:
+ * versioned JSON Lines keyed by task and position, secrets redacted.
+ *
+ * @example
+ * const io = record(createLiveInterpreter(config), { path: 'test/recordings/guide.jsonl' });
+ * await createScanner(config, { io }).scan(message);
+ * await io.close();
+ */
+export function record(inner: Interpreter, options: RecordOptions = {}): Recorder {
+  const entries: RecordingEntry[] = [];
+  const clock = inner.clock;
+
+  const add = (effect: Effect, ctx: EffectContext, result: RecordedResult, started: number): void => {
+    entries.push(redactEntry({ task: ctx.task.recordKey, key: ctx.key, effect, result, ms: Math.max(0, clock.now() - started) }, options.redact));
+  };
+
+  const handle = (effect: Effect, ctx: EffectContext): HandlerResult<unknown> => {
+    const started = clock.now();
+    let done = false;
+    ctx.onCancel(() => {
+      if (done) return;
+      done = true;
+      add(effect, ctx, { canceled: true }, started);
+    });
+    return observe(inner.handle, effect, ctx, (ok, value) => {
+      if (done) return;
+      done = true;
+      if (ok) return add(effect, ctx, { ok: true, value: encodeResult(effect.type, value) }, started);
+      const err = toCoraxError(value);
+      if (err.fatal) return; // a test failure from the wrapped interpreter, not an outcome of the effect
+      add(effect, ctx, { ok: false, error: err.toJSON() }, started);
+    });
+  };
+
+  const flush = (): void => {
+    if (options.path) writeRecording(options.path, entries);
+    if (options.sink) {
+      const sorted = sortEntries(entries);
+      options.sink(sorted, serialize(header(), sorted));
+    }
+  };
+
+  let closing: Promise<void> | null = null;
+  return {
+    handle,
+    clock,
+    get entries() {
+      return entries;
+    },
+    flush,
+    close() {
+      closing ??= (async () => {
+        flush();
+        await inner.close?.();
+      })();
+      return closing;
+    },
+  };
+}
