@@ -35,13 +35,24 @@ export function nextTaskId(): string {
   return `${taskPrefix}.${(++taskCounter).toString(36)}`;
 }
 
+/**
+ * How a task is known in recordings: its queue id, else a digest of the
+ * message and whatever envelope and request headers were given (absent and
+ * empty fields alike), so the same scan has the same key in every run.
+ */
 function recordKeyOf(raw: Uint8Array, envelope: Envelope): () => string {
   return () => {
     if (envelope.queueId) return envelope.queueId;
     const hash = createHash('sha256').update(raw);
-    const { queueId: _q, headers, ...rest } = envelope;
-    hash.update(JSON.stringify(rest, Object.keys(rest).sort()));
-    if (headers) hash.update(JSON.stringify(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]).sort()));
+    const fields: [string, unknown][] = [];
+    for (const key of ['from', 'rcpt', 'ip', 'helo', 'hostname', 'user'] as const) {
+      const value = envelope[key];
+      if (value !== undefined && !(Array.isArray(value) && value.length === 0)) fields.push([key, value]);
+    }
+    const headers = Object.entries(envelope.headers ?? {})
+      .map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v : [v]] as const)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (fields.length || headers.length) hash.update(JSON.stringify([fields, headers]));
     return hash.digest('hex').slice(0, 16);
   };
 }

@@ -1,0 +1,76 @@
+/** An authoritative DNS server for the example zones: dns-packet over UDP and TCP on one port. */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
+import { zoneRecords } from './data.ts';
+
+export interface ExampleDns {
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const soa = { type: 'SOA', name: 'corax.test', ttl: 60, data: { mname: 'ns.corax.test', rname: 'hostmaster.corax.test', serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum: 60 } } as Answer;
+
+/** The answer packet for a query, from the zone. */
+export function answer(query: DecodedPacket, zone = zoneRecords()): Buffer {
+  const q = query.questions![0];
+  const entry = zone[q.name.toLowerCase()];
+  const flags = dnsPacket.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED);
+  const base = { type: 'response' as const, id: query.id, questions: [q] };
+  if (!entry) return dnsPacket.encode({ ...base, flags: flags | 3, authorities: [soa] }); // NXDOMAIN
+  const answers = (entry.records[q.type] ?? []).map((data) => ({ type: q.type, name: q.name, ttl: 60, class: 'IN', data }) as Answer);
+  return dnsPacket.encode({ ...base, flags, answers, authorities: answers.length ? [] : [soa] });
+}
+
+export async function startExampleDns(host = '127.0.0.1', port = 0): Promise<ExampleDns> {
+  const zone = zoneRecords();
+  const udp = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind(port, host, () => resolve());
+  });
+  const bound = udp.address().port;
+  udp.on('message', (msg, rinfo) => {
+    try {
+      const query = dnsPacket.decode(msg);
+      if (query.questions?.length) udp.send(answer(query, zone), rinfo.port, rinfo.address);
+    } catch {
+      // not DNS: drop it
+    }
+  });
+  const sockets = new Set<net.Socket>();
+  const tcp = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let buffer = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
+        const msg = buffer.subarray(2, 2 + buffer.readUInt16BE(0));
+        buffer = buffer.subarray(2 + msg.length);
+        try {
+          const reply = answer(dnsPacket.decode(msg), zone);
+          const length = Buffer.alloc(2);
+          length.writeUInt16BE(reply.length);
+          socket.write(Buffer.concat([length, reply]));
+        } catch {
+          socket.destroy();
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(bound, host, () => resolve());
+  });
+  return {
+    host,
+    port: bound,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
+    },
+  };
+}
