@@ -5,6 +5,7 @@ export type { Action, ActionName, Config, ConfigInput, DnsConfig, HttpConfig, Re
 export { createScanner } from './runtime/scanner.ts';
 export type { Scanner, ScannerOptions } from './runtime/scanner.ts';
 export type { ScanResult, TaskReport } from './runtime/scan.ts';
+export { formatResult } from './runtime/cli/format.ts';
 export type { Task, Envelope, SymbolResult } from './runtime/task.ts';
 export type { MessagePart, MessageUrl } from './runtime/message.ts';
 
@@ -37,6 +38,7 @@ export type { RecordingEntry, RecordedResult, RedactOptions } from './runtime/re
 export { runSymbol } from './runtime/run-symbol.ts';
 export type { RunSymbolOptions, RunSymbolResult } from './runtime/run-symbol.ts';
 export { faults } from './runtime/faults.ts';
+export type { FaultInjector, FaultPlan, FaultRates, InjectOptions } from './runtime/inject.ts';
 export { fakeTcp } from './runtime/fake-tcp.ts';
 export type { FakePeer, FakeTcpOptions } from './runtime/fake-tcp.ts';
 

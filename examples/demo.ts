@@ -8,10 +8,9 @@
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { Redis } from 'ioredis';
-import { createLiveInterpreter, record, type Interpreter } from 'corax';
+import { createLiveInterpreter, formatResult, record, type Interpreter } from 'corax';
 import { startExampleServices } from './services/index.ts';
 import { scanExamples } from './run-example.ts';
-import { formatResult } from '../runtime/cli/scan.ts';
 
 const recordingPath = fileURLToPath(new URL('./recordings/demo.jsonl', import.meta.url));
 const refresh = process.argv.includes('--record');

@@ -36,6 +36,9 @@ const enum State {
   Halted,
 }
 
+/** Counters for what must never happen; the simulation suite checks they stay at zero. */
+export const diagnostics = { resumedAfterEnd: 0 };
+
 /** The coroutine whose generator is executing right now (callback-style calls attribute to it). */
 let current: Coroutine | null = null;
 
@@ -248,6 +251,11 @@ export class Coroutine {
   /** Resumes after a wait; `token` must still be the current wait's. */
   private resume(token: number, input: unknown, isErr: boolean): void {
     if (token !== this.token || this.state !== State.Waiting) return;
+    if (this.host.scope.ended) {
+      // every wait of an ended task was torn down, so no answer can get here; refuse and count it if one does
+      diagnostics.resumedAfterEnd++;
+      return;
+    }
     this.state = State.Running;
     this.teardown = null;
     if (this.driving) {

@@ -1,3 +1,4 @@
+import { injectFaults } from './inject.ts';
 import {
   ConnectionRefusedError,
   CoraxError,
@@ -37,4 +38,6 @@ export const faults = {
   tooBig: (): CoraxError => new TooBigError(),
   /** EREDIS with Redis's own wording. */
   redisError: (message = 'ERR injected failure'): CoraxError => new RedisReplyError(message),
+  /** Wraps an interpreter (live or test) to inject faults per family and probability, from a seed. */
+  inject: injectFaults,
 };

@@ -3,6 +3,8 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 import { zoneRecords } from './data.ts';
+import { chaos } from './chaos.ts';
+import type { ServiceFaults } from './index.ts';
 
 export interface ExampleDns {
   host: string;
@@ -23,8 +25,9 @@ export function answer(query: DecodedPacket, zone = zoneRecords()): Buffer {
   return dnsPacket.encode({ ...base, flags, answers, authorities: answers.length ? [] : [soa] });
 }
 
-export async function startExampleDns(host = '127.0.0.1', port = 0): Promise<ExampleDns> {
+export async function startExampleDns(host = '127.0.0.1', port = 0, faults?: ServiceFaults): Promise<ExampleDns> {
   const zone = zoneRecords();
+  const random = faults ? chaos(`dns:${faults.seed}`) : null;
   const udp = dgram.createSocket('udp4');
   await new Promise<void>((resolve, reject) => {
     udp.once('error', reject);
@@ -34,7 +37,12 @@ export async function startExampleDns(host = '127.0.0.1', port = 0): Promise<Exa
   udp.on('message', (msg, rinfo) => {
     try {
       const query = dnsPacket.decode(msg);
-      if (query.questions?.length) udp.send(answer(query, zone), rinfo.port, rinfo.address);
+      if (!query.questions?.length) return;
+      if (random && random() < faults!.rate) {
+        if (random() < 0.5) return; // dropped: the resolver retransmits or times out
+        return void udp.send(dnsPacket.encode({ type: 'response', id: query.id, flags: 2, questions: query.questions }), rinfo.port, rinfo.address); // SERVFAIL
+      }
+      udp.send(answer(query, zone), rinfo.port, rinfo.address);
     } catch {
       // not DNS: drop it
     }

@@ -22,13 +22,19 @@ export interface ExampleServices {
 
 export const defaultPorts = { http: 18080, dns: 18053, tcp: 18025 };
 
+/** Misbehaviour for load and fault tests: each request misbehaves with probability `rate`, drawn from `seed`. */
+export interface ServiceFaults {
+  seed: number | string;
+  rate: number;
+}
+
 /** Starts the three services; `ports: 'default'` uses the fixed ports, `'any'` free ones. */
-export async function startExampleServices(ports: 'default' | 'any' = 'default'): Promise<ExampleServices> {
+export async function startExampleServices(ports: 'default' | 'any' = 'default', faults?: ServiceFaults): Promise<ExampleServices> {
   const pick = (p: number): number => (ports === 'default' ? p : 0);
   const [scorer, dns, line] = await Promise.all([
-    startExampleScorer('127.0.0.1', pick(defaultPorts.http)),
-    startExampleDns('127.0.0.1', pick(defaultPorts.dns)),
-    startExampleLineService('127.0.0.1', pick(defaultPorts.tcp)),
+    startExampleScorer('127.0.0.1', pick(defaultPorts.http), faults),
+    startExampleDns('127.0.0.1', pick(defaultPorts.dns), faults),
+    startExampleLineService('127.0.0.1', pick(defaultPorts.tcp), faults),
   ]);
   const env = {
     CORAX_EXAMPLE_HTTP: scorer.url,

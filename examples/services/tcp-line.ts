@@ -2,6 +2,8 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { checkLine } from './data.ts';
+import { chaos } from './chaos.ts';
+import type { ServiceFaults } from './index.ts';
 
 export interface ExampleLineService {
   host: string;
@@ -9,12 +11,22 @@ export interface ExampleLineService {
   close(): Promise<void>;
 }
 
-export async function startExampleLineService(host = '127.0.0.1', port = 0): Promise<ExampleLineService> {
+export async function startExampleLineService(host = '127.0.0.1', port = 0, faults?: ServiceFaults): Promise<ExampleLineService> {
   const sockets = new Set<net.Socket>();
+  const random = faults ? chaos(`line:${faults.seed}`) : null;
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
+    if (random && random() < faults!.rate) {
+      // closes at once, or answers one byte at a time
+      if (random() < 0.5) return void socket.destroy();
+      socket.on('data', () => {
+        const reply = Buffer.from('OK\r\n');
+        reply.forEach((byte, i) => setTimeout(() => !socket.destroyed && socket.write(Buffer.from([byte])), 5 * i));
+      });
+      return;
+    }
     let buffer = '';
     socket.on('data', (chunk) => {
       buffer += chunk.toString('utf8');

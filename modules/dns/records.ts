@@ -1,6 +1,7 @@
 import type { Answer, Packet } from 'dns-packet';
 import type { DnsRecord, DnsType } from '../../effects/dns.ts';
 import { CoraxError, NodataError, NxdomainError, ServfailError } from '../../effects/errors.ts';
+import { ipVersion } from '../../effects/ip.ts';
 
 export const wireType: Record<DnsType, string> = {
   a: 'A',
@@ -27,11 +28,25 @@ function text(value: unknown): string {
   throw new MalformedAnswerError('unexpected record data');
 }
 
+function record(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) throw new MalformedAnswerError('unexpected record data');
+  return value as Record<string, unknown>;
+}
+
+function number(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new MalformedAnswerError('unexpected record data');
+  return value;
+}
+
 function convert(rrtype: DnsType, answer: Answer): DnsRecord {
   const data = (answer as { data: unknown }).data as never;
   switch (rrtype) {
     case 'a':
-    case 'aaaa':
+    case 'aaaa': {
+      const address = text(data);
+      if (ipVersion(address) !== (rrtype === 'a' ? 4 : 6)) throw new MalformedAnswerError(`not an ${rrtype === 'a' ? 'IPv4' : 'IPv6'} address`);
+      return address;
+    }
     case 'ptr':
     case 'ns':
     case 'cname':
@@ -39,16 +54,24 @@ function convert(rrtype: DnsType, answer: Answer): DnsRecord {
     case 'txt':
       return (Array.isArray(data) ? data : [data]).map(text).join('');
     case 'mx': {
-      const mx = data as { preference: number; exchange: string };
-      return { name: mx.exchange, priority: mx.preference };
+      const mx = record(data);
+      return { name: text(mx.exchange), priority: number(mx.preference) };
     }
     case 'srv': {
-      const srv = data as { target: string; port: number; priority: number; weight: number };
-      return { target: srv.target, port: srv.port, priority: srv.priority, weight: srv.weight };
+      const srv = record(data);
+      return { target: text(srv.target), port: number(srv.port), priority: number(srv.priority), weight: number(srv.weight) };
     }
     case 'soa': {
-      const soa = data as { mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number };
-      return { mname: soa.mname, rname: soa.rname, serial: soa.serial, refresh: soa.refresh, retry: soa.retry, expire: soa.expire, minimum: soa.minimum };
+      const soa = record(data);
+      return {
+        mname: text(soa.mname),
+        rname: text(soa.rname),
+        serial: number(soa.serial),
+        refresh: number(soa.refresh),
+        retry: number(soa.retry),
+        expire: number(soa.expire),
+        minimum: number(soa.minimum),
+      };
     }
   }
 }
@@ -77,9 +100,13 @@ export function interpret(rrtype: DnsType, packet: Packet): Outcome {
   if (matching.length === 0) return { error: new NodataError(), ttl: negativeTtl(packet) };
   const records: DnsRecord[] = [];
   let ttl = Infinity;
-  for (const answer of matching) {
-    records.push(convert(rrtype, answer));
-    ttl = Math.min(ttl, (answer as { ttl?: number }).ttl ?? 0);
+  try {
+    for (const answer of matching) {
+      records.push(convert(rrtype, answer));
+      ttl = Math.min(ttl, (answer as { ttl?: number }).ttl ?? 0);
+    }
+  } catch (error) {
+    return { error: error instanceof MalformedAnswerError ? error : new MalformedAnswerError('unexpected record data'), ttl: 0 };
   }
   return { records, ttl };
 }

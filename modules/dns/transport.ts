@@ -66,6 +66,24 @@ export class CancelToken {
   }
 }
 
+/**
+ * Decides what a datagram from the queried server is: our answer, a malformed
+ * answer to our query (an error for this query), or nothing of ours (ignored:
+ * another id is stale or spoofed, another question is spoofed). Never throws.
+ */
+export function acceptAnswer(msg: Buffer, id: number, name: string, type: string): Packet | MalformedAnswerError | null {
+  if (msg.length < 12 || msg.readUInt16BE(0) !== id) return null;
+  let packet: Packet;
+  try {
+    packet = dnsPacket.decode(msg);
+  } catch (error) {
+    return new MalformedAnswerError(error instanceof Error ? error.message : String(error));
+  }
+  // dns-packet reads past the end of a short buffer instead of failing: a datagram cut mid-record
+  if ((dnsPacket.decode as { bytes?: number }).bytes! > msg.length) return new MalformedAnswerError('the answer is cut short');
+  return answersQuestion(packet, name, type) ? packet : null;
+}
+
 type AttemptResult = { packet: Packet } | { timeout: true } | { error: CoraxError };
 
 /**
@@ -106,16 +124,9 @@ class UdpAttempt {
 
   private message(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (rinfo.port !== this.server.port || !sameAddress(rinfo.address, this.server.host)) return; // not from the queried server
-    if (msg.length < 12 || msg.readUInt16BE(0) !== this.id) return; // not our id: stale or spoofed
-    let packet: Packet;
-    try {
-      packet = dnsPacket.decode(msg);
-    } catch (error) {
-      this.finish({ error: new MalformedAnswerError((error as Error).message) });
-      return;
-    }
-    if (!answersQuestion(packet, this.name, this.type)) return; // our id but another question: spoofed
-    this.finish({ packet });
+    const answer = acceptAnswer(msg, this.id, this.name, this.type);
+    if (answer instanceof MalformedAnswerError) this.finish({ error: answer });
+    else if (answer) this.finish({ packet: answer });
   }
 
   private finish(result: AttemptResult): void {
@@ -210,14 +221,10 @@ export class DnsTransport {
         if (received.length < 2 + length) return;
         const msg = received.subarray(2, 2 + length);
         if (msg.length < 12 || msg.readUInt16BE(0) !== id) return finish({ error: new MalformedAnswerError('TCP answer with another id') });
-        let packet: Packet;
-        try {
-          packet = dnsPacket.decode(msg);
-        } catch (error) {
-          return finish({ error: new MalformedAnswerError((error as Error).message) });
-        }
-        if (!answersQuestion(packet, name, type)) return finish({ error: new MalformedAnswerError('TCP answer to another question') });
-        finish({ packet });
+        const answer = acceptAnswer(msg, id, name, type);
+        if (answer instanceof MalformedAnswerError) return finish({ error: answer });
+        if (!answer) return finish({ error: new MalformedAnswerError('TCP answer to another question') });
+        finish({ packet: answer });
       });
       socket.on('end', () => finish({ error: new MalformedAnswerError('TCP connection closed before a full answer') }));
       socket.on('error', (error) => finish({ error: new CoraxError((error as NodeJS.ErrnoException).code ?? 'EIO', error.message, { cause: error }) }));

@@ -8,6 +8,7 @@ import type { ScanResult } from '../scan.ts';
 import type { Envelope } from '../task.ts';
 import { checkReply } from '../server/reply.ts';
 import { interpreterFor } from './io.ts';
+import { formatResult } from './format.ts';
 import { UsageError } from './main.ts';
 
 /** Every .eml under a directory, sorted, recursively. */
@@ -19,23 +20,6 @@ function emlFiles(dir: string): string[] {
     else if (entry.isFile() && entry.name.endsWith('.eml')) out.push(path);
   }
   return out;
-}
-
-function fixed(n: number): string {
-  return n.toFixed(2);
-}
-
-/** The readable report of one message. */
-export function formatResult(file: string, result: ScanResult): string {
-  const lines = [file, `  Action: ${result.action}   Score: ${fixed(result.score)} / ${fixed(result.requiredScore)}${result.timedOut ? '   (task timed out)' : ''}`];
-  const symbols = Object.values(result.symbols).sort((a, b) => a.name.localeCompare(b.name));
-  const width = Math.max(0, ...symbols.map((s) => s.name.length));
-  for (const s of symbols) {
-    const options = s.options?.length ? `  ${s.options.join(', ')}` : '';
-    lines.push(`  ${s.name.padEnd(width)}  ${fixed(s.score).padStart(7)}${options}`);
-  }
-  if (result.messages.smtp_message) lines.push(`  Message: ${result.messages.smtp_message}`);
-  return `${lines.join('\n')}\n`;
 }
 
 export async function scanCommand(argv: string[]): Promise<number> {

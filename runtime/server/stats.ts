@@ -33,6 +33,8 @@ export class Stats {
       errors: { ...this.errors },
       uptime: Math.round((Date.now() - this.started) / 1000),
       pid: process.pid,
+      rss: process.memoryUsage.rss(),
+      handles: process.getActiveResourcesInfo().filter((r) => r !== 'Timeout' && r !== 'Immediate').length,
     };
   }
 
@@ -60,6 +62,9 @@ export class Stats {
       '# HELP corax_request_errors_total Requests answered with an error status.',
       '# TYPE corax_request_errors_total counter',
       ...Object.entries(this.errors).map(([s, n]) => `corax_request_errors_total{status="${s}"} ${n}`),
+      '# HELP corax_resident_memory_bytes Resident set size.',
+      '# TYPE corax_resident_memory_bytes gauge',
+      `corax_resident_memory_bytes ${process.memoryUsage.rss()}`,
       '# HELP corax_uptime_seconds Seconds since the server started.',
       '# TYPE corax_uptime_seconds gauge',
       `corax_uptime_seconds ${Math.round((Date.now() - this.started) / 1000)}`,

@@ -65,6 +65,8 @@ Wire('a malformed answer is an error for that query, and the resolver goes on', 
   assert.is(code, 'EMALFORMED');
   assert.match(String(message), /^malformed DNS answer: /);
   assert.equal(await lookup('a', 'a.test'), [null, ['192.0.2.1', '192.0.2.2']]);
+  const [cutCode] = await lookup('a', 'cut.test');
+  assert.is(cutCode, 'EMALFORMED', 'a datagram cut short without the TC bit');
 });
 
 Wire('answers with the wrong id, the wrong question, or from another port are ignored', async () => {

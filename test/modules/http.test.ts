@@ -154,6 +154,13 @@ Guard('refuses loopback, private and mapped targets, by address or by name', asy
     `http://local.test:${web.port}/abc`,
     `http://private.test:${web.port}/abc`,
     `http://mapped.test:${web.port}/abc`,
+    `http://ula.test:${web.port}/abc`,
+    `http://nat64.test:${web.port}/abc`,
+    `http://[fd00::1]:${web.port}/abc`,
+    `http://[fe80::1]:${web.port}/abc`,
+    `http://169.254.169.254:${web.port}/latest/meta-data`,
+    `http://10.0.0.1:${web.port}/abc`,
+    `http://0x7f000001:${web.port}/abc`,
   ]) {
     assert.equal(await get({ url, forbidLocal: true }), forbidden, url);
   }

@@ -43,6 +43,8 @@ export async function serve(args: string[] = [], env: Record<string, string> = {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
+  // with --workers, the primary says when all of them listen; each worker also logs its own line
+  const cluster = args.includes('--workers');
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stderr! });
@@ -50,7 +52,7 @@ export async function serve(args: string[] = [], env: Record<string, string> = {
       try {
         const entry = JSON.parse(line);
         logs.push(entry);
-        if (typeof entry.url === 'string' && /^listening/.test(entry.msg)) resolve(entry.url);
+        if (typeof entry.url === 'string' && /^listening/.test(entry.msg) && (!cluster || entry.workers !== undefined)) resolve(entry.url);
       } catch {
         logs.push({ raw: line });
       }

@@ -8,7 +8,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 
-export type Behaviour = 'servfail' | 'truncate' | 'malformed' | 'wrong-id' | 'wrong-id-then-right' | 'wrong-question' | 'spoofed-port' | 'silent' | 'slow' | 'refused';
+export type Behaviour = 'servfail' | 'truncate' | 'cut' | 'malformed' | 'wrong-id' | 'wrong-id-then-right' | 'wrong-question' | 'spoofed-port' | 'silent' | 'slow' | 'refused';
 
 export interface ZoneEntry {
   records?: Partial<Record<string, unknown[]>>;
@@ -34,6 +34,9 @@ export const testZone: Record<string, ZoneEntry> = {
   'refused.test': { behaviour: 'refused' },
   'big.test': { behaviour: 'truncate', records: { A: Array.from({ length: 40 }, (_, i) => `198.51.100.${i + 1}`) } },
   'malformed.test': { behaviour: 'malformed' },
+  'cut.test': { behaviour: 'cut', records: { A: ['192.0.2.31', '192.0.2.32'] } },
+  'ula.test': { records: { AAAA: ['fd00::1'] } },
+  'nat64.test': { records: { AAAA: ['64:ff9b::7f00:1'] } },
   'wrongid.test': { behaviour: 'wrong-id' },
   'wrongid-then-right.test': { behaviour: 'wrong-id-then-right', records: { A: ['192.0.2.77'] } },
   'wrongq.test': { behaviour: 'wrong-question' },
@@ -103,6 +106,11 @@ function respond(zone: Record<string, ZoneEntry>, query: DecodedPacket, overTcp:
     case 'truncate':
       if (!overTcp) return [dnsPacket.encode({ ...base, flags: flags | dnsPacket.TRUNCATED_RESPONSE })];
       break;
+    case 'cut': {
+      // a datagram cut short mid-record, with no TC bit to say so
+      const whole = dnsPacket.encode({ ...base, flags, answers: answersFor(entry, q.name, q.type) });
+      return [whole.subarray(0, whole.length - 3)];
+    }
   }
   if (!entry) return [dnsPacket.encode({ ...base, flags: flags | 3, authorities: [soa] })];
   const answers = answersFor(entry, q.name, q.type);
