@@ -162,6 +162,19 @@ Bad('thousands of concurrent connections in a bounded loop: every one answered',
   assert.is(server.child.exitCode, null, 'still running');
 });
 
+const Security = suite('corax serve: binding');
+
+Security('binds loopback by default, and says so when told to bind anywhere else', async () => {
+  const open = await serve(['--bind', '0.0.0.0:0']);
+  try {
+    const warning = open.logs.find((l) => l.level === 40);
+    assert.match(String(warning?.msg), /listening on 0\.0\.0\.0, not loopback: anyone who can reach this address can submit scans/);
+  } finally {
+    await open.stop();
+  }
+  assert.not.ok(server.logs.some((l) => l.level === 40 && /not loopback/.test(String(l.msg))), 'no warning on loopback');
+});
+
 const Shutdown = suite('corax serve: graceful shutdown');
 
 Shutdown('SIGTERM during a burst: every accepted scan gets its reply, then the process exits', async () => {
@@ -216,5 +229,6 @@ Workers('N workers share one port; a killed worker is replaced', async () => {
 
 Protocol.run();
 Bad.run();
+Security.run();
 Shutdown.run();
 Workers.run();

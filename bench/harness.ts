@@ -1,0 +1,119 @@
+/** Shared by the end-to-end and scale benchmarks: servers as processes, bounded load, health, memory. */
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { percentile } from './lib.ts';
+
+export const message = fileURLToPath(new URL('./e2e/message.eml', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Scans once; true when all four rules answered without error. */
+export async function healthy(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/checkv2`, { method: 'POST', body: readFileSync(message), headers: { 'x-lookup': 'bench.test' } });
+    const json = (await res.json()) as { symbols?: Record<string, unknown> };
+    const names = Object.keys(json.symbols ?? {});
+    return ['HTTP_GET', 'DNS_A', 'TCP_PING', 'REDIS_PIPE'].every((n) => names.includes(n)) && !names.some((n) => n.endsWith('_ERROR'));
+  } catch {
+    return false;
+  }
+}
+
+export async function waitHealthy(name: string, url: string, seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (await healthy(url)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} at ${url} did not answer a healthy scan within ${seconds} s`);
+}
+
+export interface Server {
+  name: string;
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export function processServer(name: string, url: string, child: ChildProcess): Server {
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/**
+ * One bounded run: `total` scans, `connections` at a time, over an undici
+ * pool (it reconnects when a server answers Connection: close, as Rspamd
+ * does); latency per request with sub-millisecond precision.
+ */
+export async function load(url: string, connections: number, total: number): Promise<Run> {
+  const pool = new Pool(url, { connections, pipelining: 1 });
+  const body = readFileSync(message);
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (next < total) {
+        next++;
+        const t0 = performance.now();
+        try {
+          const res = await pool.request({ path: '/checkv2', method: 'POST', body, headers: { 'x-lookup': 'bench.test', ip: '192.0.2.10', from: 'sender@example.com' } });
+          const text = await res.body.text();
+          if (res.statusCode !== 200 || text.includes('_ERROR')) errors++;
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return { rps: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+}
+
+export function peakRss(pid: number): number {
+  let total: number;
+  try {
+    total = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return NaN;
+  }
+  // Rspamd scans in a child (the normal worker): count the whole tree
+  let children: string[] = [];
+  try {
+    children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    // no children
+  }
+  for (const child of children) total += peakRss(Number(child)) || 0;
+  return total;
+}
+
