@@ -7,7 +7,7 @@
  * Run: npm run bench:dispatch   (--quick for a smoke run)
  */
 import { pino } from 'pino';
-import { createScanner, createTestInterpreter, defineSymbol, http, runSymbol, type HttpResponse } from '../index.ts';
+import { createScanner, createTestInterpreter, defineSymbol, http, type HttpResponse } from '../index.ts';
 import { alternate, fmt, machine, quick, report, table } from './lib.ts';
 
 const logger = pino({ level: 'silent' });

@@ -1,20 +1,13 @@
 /** Shared by the end-to-end and scale benchmarks: servers as processes, bounded load, health, memory. */
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { percentile } from './lib.ts';
 
 export const message = fileURLToPath(new URL('./e2e/message.eml', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+export { freePort } from '../test/support/net.ts';
 
 /** Scans once; true when all four rules answered without error. */
 export async function healthy(url: string): Promise<boolean> {

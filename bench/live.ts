@@ -5,17 +5,15 @@
  * 16 concurrent loops on each side; peers run in a separate process.
  * Run: npm run bench:live   (--quick for a smoke run)
  */
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { Resolver } from 'node:dns/promises';
-import { randomInt } from 'node:crypto';
-import dnsPacket from 'dns-packet';
 import { Agent } from 'undici';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createLiveInterpreter, createScanner, defineSymbol, dns, http, redis, tcp, type Operation, type Result } from '../index.ts';
 import { alternate, machine, quick, report, table, type Figures } from './lib.ts';
 import { startPeers } from './peers.ts';
+import { handResolveA } from './hand-dns.ts';
 
 const logger = pino({ level: 'silent' });
 const concurrency = 16;
@@ -26,7 +24,6 @@ const redisHost = `${new URL(redisUrl).hostname}:${new URL(redisUrl).port || 637
 const key = `corax-bench:${process.pid}:key`;
 
 const peers = await startPeers();
-const [dnsHost, dnsPort] = peers.dns.split(':');
 const config = { symbols: [], dns: { servers: [peers.dns], timeout: 1000, maxRequests: n }, redis: { servers: redisHost } };
 const io = createLiveInterpreter(config);
 
@@ -76,30 +73,11 @@ function rawLoop(name: string, call: () => Promise<unknown>) {
 const agent = new Agent({ connections: 32, keepAliveTimeout: 4000 });
 const ioredis = new Redis(redisUrl);
 await ioredis.set(key, 'value');
+// the client as corax configures it: no offline queue, a timeout per command, the generic `call`
+const ioredisLikeCorax = new Redis(redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 1000 });
+await ioredisLikeCorax.connect();
 const resolver = new Resolver({ timeout: 1000, tries: 1 });
 resolver.setServers([peers.dns]);
-
-/** What a careful hand-written resolver does per query: fresh socket, random id, check source, id and question. */
-function handDns(name: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const id = randomInt(65536);
-    const socket = dgram.createSocket('udp4');
-    const timer = setTimeout(() => done(new Error('timeout')), 1000);
-    const done = (error: Error | null, value?: string[]): void => {
-      clearTimeout(timer);
-      socket.close();
-      if (error) reject(error);
-      else resolve(value!);
-    };
-    socket.on('message', (msg, rinfo) => {
-      if (rinfo.address !== dnsHost || rinfo.port !== Number(dnsPort) || msg.readUInt16BE(0) !== id) return;
-      const packet = dnsPacket.decode(msg);
-      if (packet.questions?.[0]?.name !== name) return;
-      done(null, (packet.answers ?? []).filter((a) => a.type === 'A').map((a) => (a as { data: string }).data));
-    });
-    socket.send(dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), Number(dnsPort), dnsHost);
-  });
-}
 
 function handTcp(): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -124,7 +102,7 @@ const all: Record<string, Figures[]> = {};
 async function compare(title: string, contenders: { name: string; run(n: number): Promise<number> }[]): Promise<void> {
   const figures = await alternate(contenders, { n, rounds });
   all[title] = figures;
-  sections.push(`### ${title}\n\n${table(figures, 'req/s')}`);
+  sections.push(`### ${title}\n\n${table(figures, 'req/s', figures[1])}`);
 }
 
 await compare('HTTP GET (keep-alive)', [
@@ -139,7 +117,7 @@ let serial = 0;
 const fresh = (): string => `q${++serial}.bench.test`;
 await compare('DNS A query (distinct names)', [
   coraxLoop('corax dns.request', () => dns.request({ type: 'a', name: fresh() })),
-  rawLoop('hand-written dns-packet client', () => handDns(fresh())),
+  rawLoop('hand-written dns-packet client', () => handResolveA(peers.dns, fresh())),
   rawLoop('node dns.Resolver (c-ares)', () => resolver.resolve4(fresh())),
 ]);
 await compare('TCP connect, PING, PONG, close', [
@@ -156,6 +134,7 @@ await compare('TCP connect, PING, PONG, close', [
 await compare('Redis GET', [
   coraxLoop('corax redis.request', () => redis.request(redis.params(), ['GET', key])),
   rawLoop('ioredis get', () => ioredis.get(key)),
+  rawLoop('ioredis call, configured as corax configures it', () => ioredisLikeCorax.call('GET', key)),
 ]);
 
 const ratios = Object.entries(all).map(([title, f]) => `| ${title} | ${f[1].name} | ${(f[0].median / f[1].median).toFixed(2)}× | ${f[0].median / f[1].median >= 0.9 ? 'met' : 'missed'} |`);
@@ -178,6 +157,7 @@ if (failures.length) {
 
 await ioredis.del(key);
 ioredis.disconnect();
+ioredisLikeCorax.disconnect();
 await agent.close();
 await io.close();
 await peers.stop();

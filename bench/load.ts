@@ -7,7 +7,6 @@
  *
  *   npm run bench:load -- --scans 20000 --concurrency 64 --fault-rate 0.05
  */
-import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { Redis } from 'ioredis';
 import { startExampleServices } from '../examples/services/index.ts';
 import { exampleMessages } from '../examples/run-example.ts';
 import { fmt, machine, percentile, quick, report } from './lib.ts';
+import { freePort, peakRss } from './harness.ts';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,19 +25,6 @@ const scans = arg('scans', quick ? 200 : 20_000);
 const concurrency = arg('concurrency', quick ? 8 : 64);
 const faultRate = arg('fault-rate', 0.05);
 const seed = arg('seed', 2026);
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-function peakRss(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
 
 const services = await startExampleServices('any', { seed, rate: faultRate });
 const prefix = `corax-load:${process.pid}:`;

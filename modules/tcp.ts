@@ -74,7 +74,7 @@ class Connection {
         this.buffer = Buffer.alloc(0);
         return buffer;
       case 'until': {
-        const pattern = Buffer.from(effect.pattern ?? '');
+        const pattern = patternBytes(effect.pattern ?? '');
         const at = buffer.indexOf(pattern);
         if (at < 0) return null;
         this.buffer = buffer.subarray(at + pattern.length);
@@ -109,6 +109,32 @@ class Connection {
       waiter.reject(new SocketError('connection closed by peer before the expected data', { code: 'EEOF' }));
     }
   }
+}
+
+function connectError(error: NodeJS.ErrnoException): CoraxError {
+  if (error.code === 'ECONNREFUSED') return new ConnectionRefusedError({ cause: error });
+  return error instanceof CoraxError ? error : new CoraxError(error.code ?? 'EIO', error.message, { cause: error });
+}
+
+/** net.connect's `lookup` for a host name, answered by our resolver. */
+function lookupThrough(dns: DnsModule, ctx: EffectContext): net.LookupFunction {
+  return ((host: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) => {
+    dns.lookup(host, (fn) => ctx.onCancel(fn)).then(
+      (addrs) => (options.all ? cb(null, addrs) : cb(null, addrs[0].address, addrs[0].family)),
+      (error) => cb(error),
+    );
+  }) as net.LookupFunction;
+}
+
+/** Patterns are searched for as bytes; most rules use the same few. */
+const patterns = new Map<string, Buffer>();
+function patternBytes(pattern: string): Buffer {
+  let bytes = patterns.get(pattern);
+  if (!bytes) {
+    bytes = Buffer.from(pattern);
+    if (patterns.size < 256) patterns.set(pattern, bytes);
+  }
+  return bytes;
 }
 
 function socketError(error: NodeJS.ErrnoException): CoraxError {
@@ -182,39 +208,30 @@ export function createTcpModule(config: Config, dns: DnsModule): TcpModule {
   }
 
   const handlers: TcpModule['handlers'] = {
-    'tcp.connect': async (effect, ctx) => {
+    'tcp.connect': (effect, ctx) => {
       const timeout = effect.timeout ?? config.tcp.timeout;
-      const table = connections(ctx);
-      const socket = await bounded<net.Socket>(ctx, timeout, (resolve, reject) => {
-        const socket = net.connect({
-          host: effect.host,
-          port: effect.port,
-          lookup: ((host: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) => {
-            dns.lookup(host, (fn) => ctx.onCancel(fn)).then(
-              (addrs) => (options.all ? cb(null, addrs) : cb(null, addrs[0].address, addrs[0].family)),
-              (error) => cb(error),
-            );
-          }) as net.LookupFunction,
-        });
-        const onError = (error: NodeJS.ErrnoException): void =>
-          reject(error.code === 'ECONNREFUSED' ? new ConnectionRefusedError({ cause: error }) : error instanceof CoraxError ? error : new CoraxError(error.code ?? 'EIO', error.message, { cause: error }));
+      return bounded<net.Socket>(ctx, timeout, (resolve, reject) => {
+        const options: net.NetConnectOpts = { host: effect.host, port: effect.port, noDelay: true };
+        // addresses connect directly; names go through our resolver (net does not call lookup for an IP)
+        if (!net.isIP(effect.host)) options.lookup = lookupThrough(dns, ctx);
+        const socket = net.connect(options);
         socket.once('connect', () => resolve(socket));
-        socket.once('error', onError);
+        socket.once('error', (error: NodeJS.ErrnoException) => reject(connectError(error)));
         return () => {
-          socket.removeListener('error', onError);
           if (socket.connecting) socket.destroy(); // timed out or cancelled while connecting
         };
+      }).then((socket) => {
+        if (ctx.task.ended) {
+          socket.destroy();
+          throw new CanceledError();
+        }
+        all.add(socket);
+        socket.once('close', () => all.delete(socket));
+        const table = connections(ctx);
+        const id = `tcp${table.next++}`;
+        table.byId.set(id, new Connection(socket, effect.ioTimeout ?? timeout));
+        return { id };
       });
-      if (ctx.task.ended) {
-        socket.destroy();
-        throw new CanceledError();
-      }
-      socket.setNoDelay(true);
-      all.add(socket);
-      socket.once('close', () => all.delete(socket));
-      const id = `tcp${table.next++}`;
-      table.byId.set(id, new Connection(socket, effect.ioTimeout ?? timeout));
-      return { id };
     },
 
     'tcp.write': (effect, ctx) => {

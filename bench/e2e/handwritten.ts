@@ -5,39 +5,16 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import dgram from 'node:dgram';
-import { randomInt } from 'node:crypto';
-import dnsPacket from 'dns-packet';
+import { handResolveA } from '../hand-dns.ts';
 import { Agent } from 'undici';
 import { Redis } from 'ioredis';
 
-const [dnsHost, dnsPort] = (process.env.BENCH_DNS ?? '127.0.0.1:53').split(':');
+const dnsServer = process.env.BENCH_DNS ?? '127.0.0.1:53';
 const tcpPort = Number(process.env.BENCH_TCP_PORT);
 const httpBase = process.env.BENCH_HTTP!;
 const prefix = process.env.BENCH_REDIS_PREFIX ?? 'corax-bench:';
 const agent = new Agent({ connections: 32, keepAliveTimeout: 4000 });
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { keyPrefix: prefix });
-
-function resolveA(name: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const id = randomInt(65536);
-    const socket = dgram.createSocket('udp4');
-    const timer = setTimeout(() => done(new Error('timeout')), 1000);
-    const done = (error: Error | null, value?: string[]): void => {
-      clearTimeout(timer);
-      socket.close();
-      if (error) reject(error);
-      else resolve(value!);
-    };
-    socket.on('message', (msg, rinfo) => {
-      if (rinfo.address !== dnsHost || rinfo.port !== Number(dnsPort) || msg.readUInt16BE(0) !== id) return;
-      const packet = dnsPacket.decode(msg);
-      if (packet.questions?.[0]?.name !== name) return;
-      done(null, (packet.answers ?? []).filter((a) => a.type === 'A').map((a) => (a as { data: string }).data));
-    });
-    socket.send(dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), Number(dnsPort), dnsHost);
-  });
-}
 
 function ping(): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -72,7 +49,7 @@ async function scan(headers: http.IncomingHttpHeaders): Promise<Record<string, {
     })(),
     (async () => {
       try {
-        add('DNS_A', (await resolveA(String(headers['x-lookup'] ?? 'bench.test')))[0]);
+        add('DNS_A', (await handResolveA(dnsServer, String(headers['x-lookup'] ?? 'bench.test')))[0]);
       } catch (error) {
         add('DNS_A_ERROR', (error as Error).message);
       }

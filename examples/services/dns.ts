@@ -25,6 +25,27 @@ export function answer(query: DecodedPacket, zone = zoneRecords()): Buffer {
   return dnsPacket.encode({ ...base, flags, answers, authorities: answers.length ? [] : [soa] });
 }
 
+/**
+ * DNS over TCP on one connection: reads length-prefixed messages and writes
+ * back, framed, what `respond` returns (nothing for a message it cannot use).
+ */
+export function dnsOverTcp(socket: net.Socket, respond: (msg: Buffer) => Buffer[] | null): void {
+  let buffer = Buffer.alloc(0);
+  socket.on('error', () => {});
+  socket.on('data', (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
+      const msg = buffer.subarray(2, 2 + buffer.readUInt16BE(0));
+      buffer = buffer.subarray(2 + msg.length);
+      for (const reply of respond(msg) ?? []) {
+        const length = Buffer.alloc(2);
+        length.writeUInt16BE(reply.length);
+        socket.write(Buffer.concat([length, reply]));
+      }
+    }
+  });
+}
+
 export async function startExampleDns(host = '127.0.0.1', port = 0, faults?: ServiceFaults): Promise<ExampleDns> {
   const zone = zoneRecords();
   const random = faults ? chaos(`dns:${faults.seed}`) : null;
@@ -51,21 +72,12 @@ export async function startExampleDns(host = '127.0.0.1', port = 0, faults?: Ser
   const tcp = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let buffer = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
-        const msg = buffer.subarray(2, 2 + buffer.readUInt16BE(0));
-        buffer = buffer.subarray(2 + msg.length);
-        try {
-          const reply = answer(dnsPacket.decode(msg), zone);
-          const length = Buffer.alloc(2);
-          length.writeUInt16BE(reply.length);
-          socket.write(Buffer.concat([length, reply]));
-        } catch {
-          socket.destroy();
-        }
+    dnsOverTcp(socket, (msg) => {
+      try {
+        return [answer(dnsPacket.decode(msg), zone)];
+      } catch {
+        socket.destroy();
+        return null;
       }
     });
   });

@@ -4,7 +4,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config-file.ts';
 import { createLogger } from '../logger.ts';
 import { createScanner } from '../scanner.ts';
-import type { ScanResult } from '../scan.ts';
 import type { Envelope } from '../task.ts';
 import { checkReply } from '../server/reply.ts';
 import { interpreterFor } from './io.ts';

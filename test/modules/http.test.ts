@@ -1,11 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import net from 'node:net';
 import { createLiveInterpreter, http, type HttpRequestOptions, type HttpResponse, type LiveInterpreter } from '../../index.ts';
 import { startHttpServer, type HttpTestServer } from '../support/http-server.ts';
 import { startDnsServer, testZone, type DnsTestServer } from '../support/dns-server.ts';
 import { outcome } from '../support/live.ts';
 import { GUIDE } from '../support/guide.ts';
+import { freePort } from '../support/net.ts';
 
 let web: HttpTestServer;
 let names: DnsTestServer;
@@ -18,13 +18,6 @@ const ok = async (opts: HttpRequestOptions): Promise<HttpResponse> => {
   return res as HttpResponse;
 };
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const Basics = suite('http module: requests and responses');
 Basics.before(async () => {

@@ -1,17 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createLiveInterpreter, redis } from '../../index.ts';
 import { outcome } from '../support/live.ts';
+import { freePort } from '../support/net.ts';
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** A private redis-server on `port`, in the foreground, ready when it says so. */
 async function startRedis(port: number): Promise<ChildProcess> {

@@ -1,24 +1,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import net from 'node:net';
 import type { Redis } from 'ioredis';
 import { createLiveInterpreter, createScanner, defineSymbol, redis, type LiveInterpreter, type RedisParams } from '../../index.ts';
 import { cleanup, redisServer, requireRedis, testPrefix } from '../support/redis.ts';
 import { outcome, perform } from '../support/live.ts';
 import { silent } from '../support/logger.ts';
+import { freePort } from '../support/net.ts';
 
 const prefix = testPrefix('redis-module');
 let raw: Redis;
 let io: LiveInterpreter;
 let params: RedisParams;
 
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const Commands = suite('redis module: commands and pipelines');
 Commands.before(async () => {
@@ -108,7 +101,7 @@ Commands('callback style: redis.request(params, { task, callback }, command)', a
 });
 
 Commands('read and write servers are chosen by command', async () => {
-  const dead = `127.0.0.1:${await closedPort()}`;
+  const dead = `127.0.0.1:${await freePort()}`;
   const split = { write_servers: redisServer(), read_servers: dead, prefix };
   assert.equal(await outcome(io, () => redis.request(split, ['SET', 'routed', 'w'])), [null, 'OK']);
   assert.equal(await outcome(io, () => redis.request(split, ['GET', 'routed'])), ['ECONNREFUSED', 'Connection refused']);
@@ -123,7 +116,7 @@ Down.after(async () => {
 });
 
 Down('gives ECONNREFUSED quickly, every time, without queueing the rule', async () => {
-  const dead = { servers: `127.0.0.1:${await closedPort()}`, timeout: 2000 };
+  const dead = { servers: `127.0.0.1:${await freePort()}`, timeout: 2000 };
   for (let i = 0; i < 3; i++) {
     const started = Date.now();
     assert.equal(await outcome(io, () => redis.request(dead, ['GET', 'x'])), ['ECONNREFUSED', 'Connection refused']);

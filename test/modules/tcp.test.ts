@@ -1,11 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import net from 'node:net';
 import { createLiveInterpreter, createScanner, defineSymbol, tcp, type LiveInterpreter } from '../../index.ts';
 import { startTcpServer, type TcpTestServer } from '../support/tcp-server.ts';
 import { startDnsServer, testZone, type DnsTestServer } from '../support/dns-server.ts';
 import { perform } from '../support/live.ts';
 import { silent } from '../support/logger.ts';
+import { freePort } from '../support/net.ts';
 
 let server: TcpTestServer;
 let names: DnsTestServer;
@@ -74,16 +74,9 @@ Errors.after(async () => {
   await names.close();
 });
 
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 Errors('refused, and a connect that takes too long', async () => {
-  const port = await closedPort();
+  const port = await freePort();
   const refused = await perform(io, function* () {
     const [err] = yield* tcp.connect({ host: '127.0.0.1', port });
     return [err?.code, err?.message];
@@ -208,7 +201,7 @@ Callback('tcp.request writes data, reads to stopPattern, then addWrite and addRe
 });
 
 Callback('a refused connection reaches the callback as an error', async () => {
-  const port = await closedPort();
+  const port = await freePort();
   const seen: unknown[] = [];
   const CB = defineSymbol({
     name: 'CB',

@@ -7,6 +7,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
+import { dnsOverTcp } from '../../examples/services/dns.ts';
 
 export type Behaviour = 'servfail' | 'truncate' | 'cut' | 'malformed' | 'wrong-id' | 'wrong-id-then-right' | 'wrong-question' | 'spoofed-port' | 'silent' | 'slow' | 'refused';
 
@@ -186,24 +187,13 @@ export async function startDnsServer(zone: Record<string, ZoneEntry> = testZone,
   tcp.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let buffer = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
-        const msg = buffer.subarray(2, 2 + buffer.readUInt16BE(0));
-        buffer = buffer.subarray(2 + msg.length);
-        const query = decodeQuery(msg);
-        if (!query) continue;
-        const q = query.questions![0];
-        const key = `TCP ${q.type} ${q.name.toLowerCase()}`;
-        queries.set(key, (queries.get(key) ?? 0) + 1);
-        for (const reply of respond(zone, query, true) ?? []) {
-          const frame = Buffer.alloc(2);
-          frame.writeUInt16BE(reply.length, 0);
-          socket.write(Buffer.concat([frame, reply]));
-        }
-      }
+    dnsOverTcp(socket, (msg) => {
+      const query = decodeQuery(msg);
+      if (!query) return null;
+      const q = query.questions![0];
+      const key = `TCP ${q.type} ${q.name.toLowerCase()}`;
+      queries.set(key, (queries.get(key) ?? 0) + 1);
+      return respond(zone, query, true);
     });
   });
 
