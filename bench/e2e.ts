@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startPeers } from './peers.ts';
 import { fmt, machine, median, quick, report } from './lib.ts';
-import { freePort, load, peakRss, processServer, waitHealthy, type Run, type Server } from './harness.ts';
+import { cpuMs, freePort, load, peakRss, processServer, waitHealthy, type Run, type Server } from './harness.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const arg = (name: string, fallback: number): number => {
@@ -25,7 +25,7 @@ const arg = (name: string, fallback: number): number => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const requests = arg('requests', quick ? 200 : 10_000);
-const rounds = arg('rounds', quick ? 1 : 3);
+const rounds = arg('rounds', quick ? 1 : 5);
 const withRspamd = !quick && !process.argv.includes('--no-rspamd');
 const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const redisHost = `${redisUrl.hostname}:${redisUrl.port || 6379}`;
@@ -74,19 +74,27 @@ try {
     const total = concurrency === 1 ? Math.min(requests, 3000) : requests;
     const runs = new Map<Server, Run[]>(contenders.map((s) => [s, []]));
     for (const s of contenders) await load(s.url, concurrency, Math.ceil(total / 10)); // warm-up
-    for (let round = 0; round < rounds; round++) for (const s of contenders) runs.get(s)!.push(await load(s.url, concurrency, total));
+    const cpu = new Map<Server, number[]>(contenders.map((s) => [s, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const s of contenders) {
+        const before = cpuMs(s.pid);
+        runs.get(s)!.push(await load(s.url, concurrency, total));
+        cpu.get(s)!.push(((cpuMs(s.pid) - before) * 1000) / total);
+      }
+    }
     const med = (s: Server, f: keyof Run): number => median(runs.get(s)!.map((r) => r[f]));
+    const cpuPerScan = (s: Server): number => median(cpu.get(s)!);
     const base = contenders[0];
     const rows = contenders.map((s) => {
       const rps = runs.get(s)!.map((r) => r.rps);
-      return `| ${s.name} | ${fmt(med(s, 'rps'))} | ${fmt(Math.min(...rps))} – ${fmt(Math.max(...rps))} | ${fmt(med(s, 'p50'), 2)} | ${fmt(med(s, 'p99'), 2)} | ${runs.get(s)!.reduce((a, r) => a + r.errors, 0)} | ${(med(base, 'rps') / med(s, 'rps')).toFixed(2)}× |`;
+      return `| ${s.name} | ${fmt(med(s, 'rps'))} | ${fmt(Math.min(...rps))} – ${fmt(Math.max(...rps))} | ${fmt(med(s, 'p50'), 2)} | ${fmt(med(s, 'p99'), 2)} | ${fmt(cpuPerScan(s))} | ${runs.get(s)!.reduce((a, r) => a + r.errors, 0)} | ${(med(base, 'rps') / med(s, 'rps')).toFixed(2)}× |`;
     });
     sections.push(
       [
         `### Concurrency ${concurrency} (${total} scans per run, ${rounds} alternating rounds)`,
         '',
-        '| server | median scans/s | min – max | p50 ms | p99 ms | errors | corax ÷ this |',
-        '|---|---|---|---|---|---|---|',
+        '| server | median scans/s | min – max | p50 ms | p99 ms | server CPU µs per scan | errors | corax ÷ this |',
+        '|---|---|---|---|---|---|---|---|',
         ...rows,
       ].join('\n'),
     );

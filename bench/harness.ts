@@ -100,13 +100,28 @@ export function peakRss(pid: number): number {
     return NaN;
   }
   // Rspamd scans in a child (the normal worker): count the whole tree
-  let children: string[] = [];
-  try {
-    children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  } catch {
-    // no children
-  }
-  for (const child of children) total += peakRss(Number(child)) || 0;
+  for (const child of childrenOf(pid)) total += peakRss(child) || 0;
   return total;
 }
 
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** CPU milliseconds (user + system) a process and its children have used so far. */
+export function cpuMs(pid: number): number {
+  let total = 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    total = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks at 100 Hz
+  } catch {
+    return NaN;
+  }
+  for (const child of childrenOf(pid)) total += cpuMs(child) || 0;
+  return total;
+}

@@ -18,7 +18,7 @@ import { handResolveA } from './hand-dns.ts';
 const logger = pino({ level: 'silent' });
 const concurrency = 16;
 const n = quick ? 64 : 8000;
-const rounds = quick ? 1 : 5;
+const rounds = quick ? 1 : 7;
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisHost = `${new URL(redisUrl).hostname}:${new URL(redisUrl).port || 6379}`;
 const key = `corax-bench:${process.pid}:key`;

@@ -57,18 +57,19 @@ export class Message {
     return this.bodyParse;
   }
 
+  /** Where the header block ends (the byte after its last line break). */
+  private headerEnd(): number {
+    const raw = this.raw;
+    for (let i = 0; i < raw.length - 1; i++) {
+      if (raw[i] === 0x0a && (raw[i + 1] === 0x0a || (raw[i + 1] === 0x0d && raw[i + 2] === 0x0a))) return i + 1;
+    }
+    return raw.length;
+  }
+
   private headers(): Map<string, string[]> {
     if (this.headerIndex) return this.headerIndex;
     const index = new Map<string, string[]>();
-    const raw = this.raw;
-    let end = raw.length;
-    for (let i = 0; i < raw.length - 1; i++) {
-      if (raw[i] === 0x0a && (raw[i + 1] === 0x0a || (raw[i + 1] === 0x0d && raw[i + 2] === 0x0a))) {
-        end = i + 1;
-        break;
-      }
-    }
-    const block = utf8.decode(raw.subarray(0, end));
+    const block = utf8.decode(this.raw.subarray(0, this.headerEnd()));
     let name = '';
     let value = '';
     const flush = (): void => {
@@ -110,10 +111,17 @@ export class Message {
   }
 
   get messageId(): string | undefined {
-    const id = this.rawHeader('message-id')[0];
+    // every scan result carries it: find it without indexing every header
+    const id = this.headerIndex ? this.rawHeader('message-id')[0] : this.findMessageId();
     if (!id) return undefined;
     const m = /<([^>]*)>/.exec(id);
     return (m ? m[1] : id).trim() || undefined;
+  }
+
+  private findMessageId(): string | undefined {
+    const block = Buffer.from(this.raw.buffer, this.raw.byteOffset, this.headerEnd()).toString('latin1');
+    const m = /(?:^|\n)message-id:[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/i.exec(block);
+    return m ? m[1].replace(/\r?\n[ \t]+/g, ' ').trim() : undefined;
   }
 
   /** Addresses in an address header (From, To, Cc). */

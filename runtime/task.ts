@@ -150,6 +150,9 @@ export class Task implements CallbackTask {
   }
 
   getRequestHeader(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    const direct = this.envelope.headers?.[lower];
+    if (direct !== undefined) return Array.isArray(direct) ? direct[0] : direct;
     if (!this.requestHeaders) {
       this.requestHeaders = new Map();
       for (const [key, value] of Object.entries(this.envelope.headers ?? {})) {
@@ -158,7 +161,7 @@ export class Task implements CallbackTask {
         this.requestHeaders.set(key.toLowerCase(), list);
       }
     }
-    return this.requestHeaders.get(name.toLowerCase())?.[0];
+    return this.requestHeaders.get(lower)?.[0];
   }
 
   /** The SMTP sender, else the From header's address. */

@@ -89,3 +89,4 @@ const server = http.createServer((req, res) => {
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   console.log(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` }));
 });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0));

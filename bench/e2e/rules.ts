@@ -4,9 +4,15 @@
  */
 import { defineSymbol, dns, http, redis, tcp } from 'corax';
 
+const cache = new Map<string, string>();
+/** The environment, read once (process.env is a slow getter), as the hand-written server does. */
 const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (bench/e2e.ts sets it)`);
+  let value = cache.get(name);
+  if (value === undefined) {
+    value = process.env[name];
+    if (!value) throw new Error(`${name} is not set (bench/e2e.ts sets it)`);
+    cache.set(name, value);
+  }
   return value;
 };
 

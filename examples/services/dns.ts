@@ -46,14 +46,31 @@ export function dnsOverTcp(socket: net.Socket, respond: (msg: Buffer) => Buffer[
   });
 }
 
+/**
+ * A UDP socket and a TCP server on one port (DNS serves both). With port 0 the
+ * UDP port is picked first and TCP may find it taken: then it tries again.
+ */
+export async function bindDnsSockets(host: string, port: number): Promise<{ udp: dgram.Socket; tcp: net.Server }> {
+  for (let attempt = 0; ; attempt++) {
+    const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(port, host, () => resolve());
+    });
+    const tcp = net.createServer();
+    const listening = await new Promise<boolean>((resolve, reject) => {
+      tcp.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' && port === 0 && attempt < 20 ? resolve(false) : reject(error)));
+      tcp.listen(udp.address().port, host, () => resolve(true));
+    });
+    if (listening) return { udp, tcp };
+    udp.close();
+  }
+}
+
 export async function startExampleDns(host = '127.0.0.1', port = 0, faults?: ServiceFaults): Promise<ExampleDns> {
   const zone = zoneRecords();
   const random = faults ? chaos(`dns:${faults.seed}`) : null;
-  const udp = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(port, host, () => resolve());
-  });
+  const { udp, tcp } = await bindDnsSockets(host, port);
   const bound = udp.address().port;
   udp.on('message', (msg, rinfo) => {
     try {
@@ -69,7 +86,7 @@ export async function startExampleDns(host = '127.0.0.1', port = 0, faults?: Ser
     }
   });
   const sockets = new Set<net.Socket>();
-  const tcp = net.createServer((socket) => {
+  tcp.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     dnsOverTcp(socket, (msg) => {
@@ -80,10 +97,6 @@ export async function startExampleDns(host = '127.0.0.1', port = 0, faults?: Ser
         return null;
       }
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(bound, host, () => resolve());
   });
   return {
     host,

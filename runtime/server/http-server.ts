@@ -58,6 +58,14 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     sendJson(res, status, { error }, closing ? { ...headers, connection: 'close' } : headers);
   };
 
+  /** Whether the request uses `method` (HEAD counts as GET); answers 405 when it does not. */
+  const allowed = (req: http.IncomingMessage, res: http.ServerResponse, path: string, method: string): boolean => {
+    if (req.method === method || (method === 'GET' && req.method === 'HEAD')) return true;
+    req.resume();
+    fail(res, 405, `${req.method} is not allowed on ${path}; use ${method}`, { allow: method });
+    return false;
+  };
+
   const authorized = (req: http.IncomingMessage): boolean => {
     if (!limits.password) return true;
     const given = req.headers.password;
@@ -95,7 +103,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
       if (tooBig) return;
       if (size === 0) return fail(res, 400, 'empty message: POST the message as the request body');
       if (closing) return fail(res, 503, 'server is shutting down', { connection: 'close' });
-      const envelope = envelopeFrom(req.headersDistinct);
+      const envelope = envelopeFrom(req.rawHeaders);
       const task = envelope.queueId ?? nextTaskId();
       stats.active++;
       const work = scanner
@@ -103,10 +111,9 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
         .then(
           (result) => {
             stats.scanDone(result.action, result.timeReal, !!result.timedOut);
-            logger.info(
-              { task, action: result.action, score: result.score, seconds: result.timeReal, symbols: Object.keys(result.symbols).length },
-              'scanned',
-            );
+            if (logger.isLevelEnabled('info')) {
+              logger.info({ task, action: result.action, score: result.score, seconds: result.timeReal, symbols: Object.keys(result.symbols).length }, 'scanned');
+            }
             if (res.destroyed) return;
             const body = checkReply(result);
             res.writeHead(200, {
@@ -138,25 +145,19 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
         req.resume();
         return fail(res, 431, `too many request headers (server.maxHeaders is ${limits.maxHeaders})`, { connection: 'close' });
       }
-      const only = (method: string): boolean => {
-        if (req.method === method || (method === 'GET' && req.method === 'HEAD')) return true;
-        req.resume();
-        fail(res, 405, `${req.method} is not allowed on ${path}; use ${method}`, { allow: method });
-        return false;
-      };
       switch (path) {
         case '/checkv2':
         case '/check':
-          if (only('POST')) check(req, res);
+          if (allowed(req, res, path, 'POST')) check(req, res);
           return;
         case '/ping':
-          if (!only('GET')) return;
+          if (!allowed(req, res, path, 'GET')) return;
           req.resume();
           res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 6 });
           return void res.end('pong\r\n');
         case '/stat':
         case '/metrics':
-          if (!only('GET')) return;
+          if (!allowed(req, res, path, 'GET')) return;
           req.resume();
           if (!authorized(req)) return fail(res, 403, 'wrong or missing Password header (server.password)');
           if (path === '/stat') return sendJson(res, 200, stats.json());

@@ -14,23 +14,24 @@ const str = JSON.stringify;
  * format, so rspamc and MTA plugins read it as they read Rspamd's.
  */
 export function checkReply(result: ScanResult, extra: { file?: string } = {}): string {
-  const parts: string[] = [];
-  if (extra.file !== undefined) parts.push(`"file":${str(extra.file)}`);
-  parts.push(`"is_skipped":${result.isSkipped}`);
-  parts.push(`"score":${rspamdNumber(result.score)}`);
-  parts.push(`"required_score":${rspamdNumber(result.requiredScore)}`);
-  parts.push(`"action":${str(result.action)}`);
-  const thresholds = Object.entries(result.thresholds).map(([name, value]) => `${str(name)}:${rspamdNumber(value)}`);
-  parts.push(`"thresholds":{${thresholds.join(',')}}`);
-  const symbols = Object.values(result.symbols).map((s) => {
-    const fields = [`"name":${str(s.name)}`, `"score":${rspamdNumber(s.score)}`, `"metric_score":${rspamdNumber(s.metricScore)}`];
-    if (s.description !== undefined) fields.push(`"description":${str(s.description)}`);
-    if (s.options?.length) fields.push(`"options":${str(s.options)}`);
-    return `${str(s.name)}:{${fields.join(',')}}`;
-  });
-  parts.push(`"symbols":{${symbols.join(',')}}`);
-  parts.push(`"messages":${str(result.messages)}`);
-  parts.push(`"message-id":${str(result.messageId)}`);
-  parts.push(`"time_real":${rspamdNumber(result.timeReal)}`);
-  return `{${parts.join(',')}}`;
+  let out = '{';
+  if (extra.file !== undefined) out += `"file":${str(extra.file)},`;
+  out += `"is_skipped":${result.isSkipped},"score":${rspamdNumber(result.score)},"required_score":${rspamdNumber(result.requiredScore)},"action":${str(result.action)},"thresholds":{`;
+  let first = true;
+  for (const name in result.thresholds) {
+    out += `${first ? '' : ','}${str(name)}:${rspamdNumber(result.thresholds[name])}`;
+    first = false;
+  }
+  out += '},"symbols":{';
+  first = true;
+  for (const key in result.symbols) {
+    const s = result.symbols[key];
+    out += `${first ? '' : ','}${str(s.name)}:{"name":${str(s.name)},"score":${rspamdNumber(s.score)},"metric_score":${rspamdNumber(s.metricScore)}`;
+    if (s.description !== undefined) out += `,"description":${str(s.description)}`;
+    if (s.options?.length) out += `,"options":${str(s.options)}`;
+    out += '}';
+    first = false;
+  }
+  out += `},"messages":${str(result.messages)},"message-id":${str(result.messageId)},"time_real":${rspamdNumber(result.timeReal)}}`;
+  return out;
 }

@@ -7,7 +7,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
-import { dnsOverTcp } from '../../examples/services/dns.ts';
+import { bindDnsSockets, dnsOverTcp } from '../../examples/services/dns.ts';
 
 export type Behaviour = 'servfail' | 'truncate' | 'cut' | 'malformed' | 'wrong-id' | 'wrong-id-then-right' | 'wrong-question' | 'spoofed-port' | 'silent' | 'slow' | 'refused';
 
@@ -118,24 +118,8 @@ function respond(zone: Record<string, ZoneEntry>, query: DecodedPacket, overTcp:
   return [dnsPacket.encode({ ...base, flags, answers, authorities: answers.length ? [] : [soa] })];
 }
 
-async function bindBoth(host: string): Promise<{ udp: dgram.Socket; tcp: net.Server }> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const udp = dgram.createSocket('udp4');
-    await new Promise<void>((r) => udp.bind(0, host, r));
-    const port = udp.address().port;
-    const tcp = net.createServer();
-    const ok = await new Promise<boolean>((r) => {
-      tcp.once('error', () => r(false));
-      tcp.listen(port, host, () => r(true));
-    });
-    if (ok) return { udp, tcp };
-    udp.close();
-  }
-  throw new Error('could not bind UDP and TCP on one port');
-}
-
 export async function startDnsServer(zone: Record<string, ZoneEntry> = testZone, host = '127.0.0.1'): Promise<DnsTestServer> {
-  const { udp, tcp } = await bindBoth(host);
+  const { udp, tcp } = await bindDnsSockets(host, 0);
   const port = udp.address().port;
   const spoofer = dgram.createSocket('udp4');
   await new Promise<void>((r) => spoofer.bind(0, host, r));
