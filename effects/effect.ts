@@ -82,8 +82,6 @@ const effectTypes: ReadonlySet<string> = new Set<EffectType>([
   'time.now',
 ]);
 
-export const allEffectTypes: readonly EffectType[] = [...effectTypes] as EffectType[];
-
 export function isEffect(value: unknown): value is Effect {
   return typeof value === 'object' && value !== null && effectTypes.has((value as { type?: string }).type as string);
 }

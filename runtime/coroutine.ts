@@ -11,6 +11,8 @@ import {
   type TaskScope,
 } from '../effects/handler.ts';
 import { CanceledError, toCoraxError, type CoraxError } from '../effects/errors.ts';
+import { EffectCall } from './effect-call.ts';
+import { ForkWait, Wait } from './wait.ts';
 
 /**
  * Where a coroutine's effects go and whom it works for. A symbol of a task is
@@ -44,47 +46,6 @@ let current: Coroutine | null = null;
 
 export function currentCoroutine(): Coroutine | null {
   return current;
-}
-
-/** The context a handler gets; the AbortController is created only if a handler asks for the signal. */
-class EffectCall implements EffectContext {
-  private controller: AbortController | null = null;
-  private keyText: string | null = null;
-  private cancelFns: (() => void)[] | null = null;
-  private canceled = false;
-  constructor(
-    private readonly path: string,
-    private readonly seq: number,
-    readonly symbol: string,
-    readonly task: TaskScope,
-  ) {}
-
-  /** Built on demand: most handlers never read it. */
-  get key(): string {
-    return (this.keyText ??= `${this.path}#${this.seq}`);
-  }
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.canceled) this.controller.abort(new CanceledError());
-    }
-    return this.controller.signal;
-  }
-
-  onCancel(fn: () => void): void {
-    if (this.canceled) fn();
-    else (this.cancelFns ??= []).push(fn);
-  }
-
-  abort(): void {
-    if (this.canceled) return;
-    this.canceled = true;
-    this.controller?.abort(new CanceledError());
-    const fns = this.cancelFns;
-    this.cancelFns = null;
-    if (fns) for (const fn of fns) fn();
-  }
 }
 
 type Exit = (ok: boolean, value: unknown) => void;
@@ -340,55 +301,6 @@ export class Coroutine {
   }
 }
 
-/**
- * One effect being waited on: settles at most once, counts itself in and out
- * of the host's pending effects, and tears the effect down if cancelled.
- * A class rather than closures: this is the hot path.
- */
-class Wait {
-  settled = false;
-  inner: (() => void) | null = null;
-
-  constructor(
-    private readonly co: Coroutine,
-    private readonly token: number,
-    private readonly ctx: EffectCall,
-  ) {}
-
-  settle(ok: boolean, value: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.co.host.pending(-1);
-    this.co.answer(this.token, ok, value);
-  }
-
-  cancel(): void {
-    if (!this.settled) {
-      this.settled = true;
-      this.co.host.pending(-1);
-      this.ctx.abort();
-    }
-    const inner = this.inner;
-    this.inner = null;
-    inner?.();
-  }
-}
-
-/** The branches of an `all` or `race`. */
-class ForkWait {
-  finished = false;
-  constructor(private readonly kids: Coroutine[]) {}
-
-  haltAll(except?: Coroutine): void {
-    for (const kid of this.kids) if (kid !== except) kid.halt();
-  }
-
-  cancel(): void {
-    this.finished = true;
-    this.haltAll();
-  }
-}
-
 function throwInto(iter: Iterator<Instruction, unknown, unknown>, error: unknown): IteratorResult<Instruction, unknown> {
   if (typeof iter.throw === 'function') return iter.throw(error);
   throw error;
@@ -415,18 +327,4 @@ function describe(value: unknown): string {
   if (typeof value === 'object' && typeof (value as Iterator<unknown>).next === 'function') return 'a generator object (missing `*` after yield?)';
   if (typeof value === 'object') return `an object without an effect type (${JSON.stringify(value).slice(0, 60)})`;
   return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-/**
- * Runs an operation on a host and hands back its result as a suspension:
- * the bridge that lets a handler answer with an operation of its own.
- */
-export function operationToSuspension(host: Host, path: string, op: Operation<unknown>): Suspension<unknown> {
-  return {
-    [SUSPEND](settle) {
-      const co = new Coroutine(host, path, op, settle);
-      co.start();
-      return () => co.halt();
-    },
-  };
 }
