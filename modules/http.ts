@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { Agent, type Dispatcher } from 'undici';
-import type { LookupFunction } from 'node:net';
 import type { Handler } from '../effects/handler.ts';
 import type { HttpResponse } from '../effects/http.ts';
 import {
@@ -22,22 +21,6 @@ export interface HttpModule {
 }
 
 const decoder = new TextDecoder();
-
-/** net.connect's `lookup`, answered by our resolver; with `guard`, local addresses are refused. */
-function lookupThrough(dns: DnsModule, guard: boolean): LookupFunction {
-  return ((hostname: string, options: { family?: number; all?: boolean }, callback: (...args: unknown[]) => void) => {
-    dns.lookup(hostname).then(
-      (found) => {
-        let addresses = options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : found;
-        if (guard && found.some((a) => isLocalAddress(a.address))) return callback(new ForbiddenError());
-        if (addresses.length === 0) addresses = found;
-        if (options.all) callback(null, addresses);
-        else callback(null, addresses[0].address, addresses[0].family);
-      },
-      (error) => callback(error),
-    );
-  }) as LookupFunction;
-}
 
 /** The abort signal undici watches for one request, and why it fired. */
 class RequestAbort extends EventEmitter {
@@ -132,8 +115,8 @@ async function readBody(body: Dispatcher.ResponseData['body'], declared: number,
  */
 export function createHttpModule(config: Config, dns: DnsModule): HttpModule {
   const common = { connections: config.http.connections, keepAliveTimeout: 4_000, keepAliveMaxTimeout: 60_000 };
-  const agent = new Agent({ ...common, connect: { lookup: lookupThrough(dns, false) } });
-  const guarded = new Agent({ ...common, connect: { lookup: lookupThrough(dns, true) } });
+  const agent = new Agent({ ...common, connect: { lookup: dns.netLookup() } });
+  const guarded = new Agent({ ...common, connect: { lookup: dns.netLookup({ guard: true }) } });
 
   const handler: Handler<'http.request'> = async (effect, ctx) => {
     const url = target(effect.url);

@@ -116,16 +116,6 @@ function connectError(error: NodeJS.ErrnoException): CoraxError {
   return error instanceof CoraxError ? error : new CoraxError(error.code ?? 'EIO', error.message, { cause: error });
 }
 
-/** net.connect's `lookup` for a host name, answered by our resolver. */
-function lookupThrough(dns: DnsModule, ctx: EffectContext): net.LookupFunction {
-  return ((host: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) => {
-    dns.lookup(host, (fn) => ctx.onCancel(fn)).then(
-      (addrs) => (options.all ? cb(null, addrs) : cb(null, addrs[0].address, addrs[0].family)),
-      (error) => cb(error),
-    );
-  }) as net.LookupFunction;
-}
-
 /** Patterns are searched for as bytes; most rules use the same few. */
 const patterns = new Map<string, Buffer>();
 function patternBytes(pattern: string): Buffer {
@@ -213,7 +203,7 @@ export function createTcpModule(config: Config, dns: DnsModule): TcpModule {
       return bounded<net.Socket>(ctx, timeout, (resolve, reject) => {
         const options: net.NetConnectOpts = { host: effect.host, port: effect.port, noDelay: true };
         // addresses connect directly; names go through our resolver (net does not call lookup for an IP)
-        if (!net.isIP(effect.host)) options.lookup = lookupThrough(dns, ctx);
+        if (!net.isIP(effect.host)) options.lookup = dns.netLookup({ onCancel: (fn) => ctx.onCancel(fn) });
         const socket = net.connect(options);
         socket.once('connect', () => resolve(socket));
         socket.once('error', (error: NodeJS.ErrnoException) => reject(connectError(error)));

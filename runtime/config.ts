@@ -127,7 +127,8 @@ function count(path: string, value: unknown, fallback: number, min = 0): number 
   return value;
 }
 
-const hostPort = /^(?:\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
+/** `host:port`, `[v6]:port`. */
+export const hostPort = /^(?:\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
 
 export function parseHostPort(value: string, defaultPort: number): { host: string; port: number } {
   const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);

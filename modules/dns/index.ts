@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import type { LookupFunction } from 'node:net';
 import type { Handler } from '../../effects/handler.ts';
 import type { DnsRecord, DnsType } from '../../effects/dns.ts';
-import { CanceledError, CoraxError, DnsTimeoutError } from '../../effects/errors.ts';
-import { ipVersion } from '../../effects/ip.ts';
+import { CanceledError, CoraxError, DnsTimeoutError, ForbiddenError } from '../../effects/errors.ts';
+import { ipVersion, isLocalAddress } from '../../effects/ip.ts';
 import type { Config } from '../../runtime/config.ts';
 import { interpret, wireType, type Outcome } from './records.ts';
 import { parseNameServer, systemNameservers } from './resolv-conf.ts';
@@ -17,6 +18,11 @@ export interface DnsModule {
   handler: Handler<'dns.request'>;
   /** Resolves a host name to addresses for HTTP and TCP, with /etc/hosts and a TTL cache. */
   lookup(host: string, onCancel?: OnCancel): Promise<Address[]>;
+  /**
+   * net.connect's `lookup`, answered by `lookup`: for the HTTP agents and TCP
+   * connects. With `guard`, a name with any local address is refused.
+   */
+  netLookup(options?: { guard?: boolean; onCancel?: OnCancel }): LookupFunction;
   close(): void;
 }
 
@@ -181,5 +187,20 @@ export function createDnsModule(config: Config): DnsModule {
     throw v4.status === 'rejected' ? v4.reason : (v6 as PromiseRejectedResult).reason;
   }
 
-  return { handler, lookup, close: () => transport.close() };
+  function netLookup(options: { guard?: boolean; onCancel?: OnCancel } = {}): LookupFunction {
+    return ((hostname: string, opts: { family?: number; all?: boolean }, callback: (...args: unknown[]) => void) => {
+      lookup(hostname, options.onCancel).then(
+        (found) => {
+          if (options.guard && found.some((a) => isLocalAddress(a.address))) return callback(new ForbiddenError());
+          let addresses = opts.family === 4 || opts.family === 6 ? found.filter((a) => a.family === opts.family) : found;
+          if (addresses.length === 0) addresses = found;
+          if (opts.all) callback(null, addresses);
+          else callback(null, addresses[0].address, addresses[0].family);
+        },
+        (error) => callback(error),
+      );
+    }) as LookupFunction;
+  }
+
+  return { handler, lookup, netLookup, close: () => transport.close() };
 }

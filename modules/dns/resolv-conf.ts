@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { ipVersion } from '../../effects/ip.ts';
+import { parseHostPort } from '../../runtime/config.ts';
 
 /** The nameservers of /etc/resolv.conf (port 53), or 127.0.0.1 when there are none. */
 export function systemNameservers(path = '/etc/resolv.conf'): string[] {
@@ -24,9 +26,6 @@ export interface NameServer {
 
 /** `1.2.3.4`, `1.2.3.4:5353`, `::1`, `[::1]:5353`. */
 export function parseNameServer(text: string): NameServer {
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  if (bracket) return { host: bracket[1], port: bracket[2] ? Number(bracket[2]) : 53, family: 6 };
-  if (text.includes(':') && text.indexOf(':') !== text.lastIndexOf(':')) return { host: text, port: 53, family: 6 };
-  const [host, port] = text.split(':');
-  return { host, port: port ? Number(port) : 53, family: 4 };
+  const { host, port } = parseHostPort(text, 53);
+  return { host, port, family: ipVersion(host) === 6 ? 6 : 4 };
 }
