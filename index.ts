@@ -1,51 +1,61 @@
-export { defineSymbol } from './runtime/symbol.ts';
-export type { SymbolCallback, SymbolDefinition, SymbolOptions, SymbolType } from './runtime/symbol.ts';
-export { defineConfig, ConfigError } from './runtime/config.ts';
-export type { Action, ActionName, Config, ConfigInput, DnsConfig, HttpConfig, RedisConfig, ServerConfig, TcpConfig } from './runtime/config.ts';
-export { createScanner } from './runtime/scanner.ts';
-export type { Scanner, ScannerOptions } from './runtime/scanner.ts';
-export type { ScanResult, TaskReport } from './runtime/scan.ts';
+export { defineSymbol } from './runtime/scan/symbol.ts';
+export type { SymbolCallback, SymbolDefinition, SymbolOptions, SymbolType } from './runtime/scan/symbol.ts';
+import './runtime/families.ts';
+export { defineConfig, ConfigError } from './runtime/config/config.ts';
+export type { Action, ActionName, Config, ConfigInput, ServerConfig } from './runtime/config/config.ts';
+export { createScanner } from './runtime/scan/scanner.ts';
+export type { Scanner, ScannerOptions } from './runtime/scan/scanner.ts';
+export type { ScanResult, TaskReport } from './runtime/scan/scan.ts';
 export { formatResult } from './runtime/cli/format.ts';
-export type { Task, Envelope, SymbolResult } from './runtime/task.ts';
-export type { MessagePart, MessageUrl } from './runtime/message.ts';
+export type { Task, Envelope, SymbolResult } from './runtime/scan/task.ts';
+export type { MessagePart, MessageUrl } from './runtime/scan/message.ts';
 
 export { http } from './effects/http.ts';
-export type { HttpCallbackOptions, HttpRequestEffect, HttpRequestOptions, HttpResponse } from './effects/http.ts';
+export type { HttpCallbackOptions, HttpConfig, HttpRequestEffect, HttpRequestOptions, HttpResponse, HttpResponseInit, HttpSettings } from './effects/http.ts';
 export { dns } from './effects/dns.ts';
-export type { DnsAnswers, DnsRecord, DnsRequestEffect, DnsRequestOptions, DnsType, MxRecord, SoaRecord, SrvRecord } from './effects/dns.ts';
+export type { DnsAnswers, DnsConfig, DnsRecord, DnsRequestEffect, DnsRequestOptions, DnsSettings, DnsType, MxRecord, SoaRecord, SrvRecord } from './effects/dns.ts';
 export { tcp, TcpConnection, CallbackConnection } from './effects/tcp.ts';
-export type { TcpConnectOptions, TcpHandle, TcpRequestOptions } from './effects/tcp.ts';
+export type { TcpConfig, TcpConnectOptions, TcpHandle, TcpRequestOptions, TcpSettings } from './effects/tcp.ts';
 export { redis, RedisConnection } from './effects/redis.ts';
-export type { RedisParams, RedisReply, RedisTarget } from './effects/redis.ts';
+export type { RedisCommandResult, RedisConfig, RedisParams, RedisReply, RedisSettings, RedisTarget } from './effects/redis.ts';
 export { time } from './effects/time.ts';
 export { all, race } from './effects/concurrency.ts';
-export type { Effect, EffectResults, EffectType, EffectOf, Operation, Result } from './effects/effect.ts';
+export type { Effect, EffectDescriptors, EffectResults, EffectType, EffectOf, Instruction, Operation, Result } from './effects/effect.ts';
+export { perform, performValue } from './effects/effect.ts';
 export { suspend } from './effects/handler.ts';
-export type { Clock, EffectContext, Handle, Handler, HandlerResult, HandlerTable, Interpreter, Middleware, Suspension, TaskScope } from './effects/handler.ts';
+export type { CancelReason, Clock, EffectContext, Handle, Handler, HandlerResult, HandlerTable, Interpreter, Middleware, Suspension, TaskScope } from './effects/handler.ts';
+export { defineFamily, registerFamily } from './effects/family.ts';
+export type { EffectFamily, EffectSpec, FamilyConfigs, FamilyDefinition, LiveContext, LiveFactory, LiveModule, Secrets, TestValues } from './effects/family.ts';
+export type { FaultKind } from './effects/faults.ts';
 
-export { createLiveInterpreter } from './runtime/live-interpreter.ts';
-export type { LiveInterpreter } from './runtime/live-interpreter.ts';
-export { createTestInterpreter } from './runtime/test-interpreter.ts';
-export type { HttpResponseInit, TestHandler, TestHandlers, TestInterpreter, TestInterpreterOptions } from './runtime/test-interpreter.ts';
-export type { TraceEntry } from './runtime/trace.ts';
-export { VirtualClock } from './runtime/clock.ts';
-export { use, observe } from './runtime/interpreter.ts';
-export { record, writeRecording } from './runtime/record.ts';
-export type { Recorder, RecordOptions } from './runtime/record.ts';
-export { replay } from './runtime/replay.ts';
-export type { MatchOptions, Replayer, ReplayOptions } from './runtime/replay.ts';
-export type { RecordingEntry, RecordedResult, RedactOptions } from './runtime/recording.ts';
-export { runSymbol } from './runtime/run-symbol.ts';
-export type { RunSymbolOptions, RunSymbolResult } from './runtime/run-symbol.ts';
-export { faults } from './runtime/faults.ts';
-export type { FaultInjector, FaultPlan, FaultRates, InjectOptions } from './runtime/inject.ts';
-export { fakeTcp } from './runtime/fake-tcp.ts';
-export type { FakePeer, FakeTcpOptions } from './runtime/fake-tcp.ts';
+export { createLiveInterpreter } from './runtime/interpreters/live.ts';
+export type { LiveInterpreter } from './runtime/interpreters/live.ts';
+export { createTestInterpreter } from './runtime/interpreters/test.ts';
+export type { TestHandler, TestHandlers, TestInterpreter, TestInterpreterOptions, TestValue } from './runtime/interpreters/test.ts';
+export type { TraceEntry } from './runtime/interpreters/trace.ts';
+export { VirtualClock } from './runtime/interpreters/clock.ts';
+export { use, observe } from './runtime/interpreters/use.ts';
+export { record, writeRecording } from './runtime/interpreters/record.ts';
+export type { Recorder, RecordOptions } from './runtime/interpreters/record.ts';
+export { replay } from './runtime/interpreters/replay.ts';
+export type { MatchOptions, Replayer, ReplayOptions } from './runtime/interpreters/replay.ts';
+export type { RecordingEntry, RecordedResult, RedactOptions } from './runtime/interpreters/recording.ts';
+export { runSymbol } from './runtime/scan/run-symbol.ts';
+export type { RunSymbolOptions, RunSymbolResult } from './runtime/scan/run-symbol.ts';
+export { faults } from './runtime/interpreters/faults.ts';
+export type { FaultInjector, FaultPlan, FaultRates, InjectOptions } from './runtime/interpreters/inject.ts';
+export { fakeTcp } from './effects/tcp-fake.ts';
+export type { FakePeer, FakeTcpOptions } from './effects/tcp-fake.ts';
 
 export {
   CoraxError,
   TimeoutError,
   ConnectionRefusedError,
+  ConnectionResetError,
+  EndOfStreamError,
+  HostNotFoundError,
+  DnsRefusedError,
+  LimitError,
   NxdomainError,
   NodataError,
   DnsTimeoutError,
@@ -59,4 +69,5 @@ export {
   UnexpectedEffectError,
   DivergenceError,
 } from './effects/errors.ts';
-export type { SerializedError } from './effects/errors.ts';
+export { registerErrors } from './effects/errors.ts';
+export type { CoraxErrorOptions, ErrorClass, SerializedError } from './effects/errors.ts';

@@ -1,7 +1,10 @@
-import type { CoraxError } from './errors.ts';
+import { DnsRefusedError, DnsTimeoutError, LimitError, NodataError, NxdomainError, ServfailError, type CoraxError } from './errors.ts';
 import { perform, type Operation, type Result } from './effect.ts';
 import { scheduleCallback, type CallbackTask } from './callback.ts';
+import { defineFamily } from './family.ts';
+import { count, invalid, onlyKeys, positive, section } from './config-check.ts';
 import { reverseName } from './ip.ts';
+import { parseHostPort } from './host-port.ts';
 
 export type DnsType = 'a' | 'aaaa' | 'txt' | 'mx' | 'ptr' | 'ns' | 'soa' | 'cname' | 'srv';
 
@@ -12,14 +15,18 @@ export interface MxRecord {
   priority: number;
 }
 
+/** An SOA record with Rspamd's field names. */
 export interface SoaRecord {
-  mname: string;
-  rname: string;
+  /** The primary name server (MNAME). */
+  ns: string;
+  /** The responsible mailbox (RNAME). */
+  contact: string;
   serial: number;
   refresh: number;
   retry: number;
-  expire: number;
-  minimum: number;
+  expiry: number;
+  /** The negative-caching TTL (MINIMUM). */
+  nx: number;
 }
 
 export interface SrvRecord {
@@ -47,7 +54,7 @@ export type DnsRecord = DnsAnswers[DnsType];
 export interface DnsRequestOptions<T extends DnsType = DnsType> {
   type: T;
   name: string;
-  /** Milliseconds for the whole query, retransmits included. */
+  /** Milliseconds for the whole query, retransmits included (default `dns.timeout` × `dns.retransmits`). */
   timeout?: number;
 }
 
@@ -61,6 +68,43 @@ export interface DnsRequestEffect {
 export interface DnsCallbackOptions<T extends DnsType = DnsType> extends DnsRequestOptions<T> {
   task: CallbackTask;
   callback(err: CoraxError | null, records: DnsAnswers[T][] | undefined): void;
+}
+
+/** The `dns` config section. */
+export interface DnsConfig {
+  /** `ip` or `ip:port` (IPv6 as `[::1]:53`); default: the nameservers of /etc/resolv.conf. */
+  servers?: string[];
+  /** Milliseconds per attempt (Rspamd's `dns.timeout`, default 1000). */
+  timeout?: number;
+  /** Attempts per query, rotating servers (Rspamd's `dns.retransmits`, default 5): a dead server fails after timeout × retransmits. */
+  retransmits?: number;
+  /** DNS requests one task may make (Rspamd's `dns_max_requests`, default 64). */
+  maxRequests?: number;
+  /** Cache answers for their TTL (default off). */
+  cache?: boolean | { maxEntries?: number };
+}
+
+export interface DnsSettings {
+  readonly servers?: readonly string[];
+  readonly timeout: number;
+  readonly retransmits: number;
+  readonly maxRequests: number;
+  readonly cache: { readonly maxEntries: number } | null;
+}
+
+declare module './effect.ts' {
+  interface EffectDescriptors {
+    'dns.request': DnsRequestEffect;
+  }
+  interface EffectResults {
+    'dns.request': DnsRecord[];
+  }
+}
+
+declare module './family.ts' {
+  interface FamilyConfigs {
+    dns: [DnsConfig, DnsSettings];
+  }
 }
 
 function DnsRequest(opts: DnsRequestOptions): DnsRequestEffect {
@@ -85,9 +129,9 @@ function request<T extends DnsType>(opts: DnsRequestOptions<T>): Operation<Resul
 function request(opts: DnsRequestOptions | DnsCallbackOptions): Operation<Result<DnsRecord[]>> | boolean {
   if ('callback' in opts && typeof opts.callback === 'function') {
     const { callback } = opts;
-    const effect = DnsRequest(opts);
+    const op = perform(DnsRequest(opts));
     return scheduleCallback(opts.task, 'dns.request', function* () {
-      const [err, records] = yield* perform(effect);
+      const [err, records] = yield* op;
       callback(err, records as never);
     });
   }
@@ -96,3 +140,56 @@ function request(opts: DnsRequestOptions | DnsCallbackOptions): Operation<Result
 
 /** The DNS effect family. */
 export const dns = { request };
+
+const requestCount = Symbol('corax.dns.requests');
+
+export const dnsFamily = defineFamily<'dns.request', DnsSettings>({
+  name: 'dns',
+  config: {
+    key: 'dns',
+    resolve(input) {
+      const dnsIn = section('dns', input);
+      onlyKeys('dns', dnsIn, ['servers', 'timeout', 'retransmits', 'maxRequests', 'cache']);
+      if (dnsIn.servers !== undefined) {
+        if (!Array.isArray(dnsIn.servers) || dnsIn.servers.length === 0) invalid('dns.servers', dnsIn.servers, 'a non-empty array of "ip" or "ip:port" strings');
+        (dnsIn.servers as unknown[]).forEach((s, i) => {
+          if (typeof s !== 'string' || !parseHostPort(s, 53)) invalid(`dns.servers[${i}]`, s, '"ip" or "ip:port"');
+        });
+      }
+      let cache: { maxEntries: number } | null = null;
+      if (dnsIn.cache === true) cache = { maxEntries: 10000 };
+      else if (dnsIn.cache !== undefined && dnsIn.cache !== false) {
+        const c = section('dns.cache', dnsIn.cache);
+        onlyKeys('dns.cache', c, ['maxEntries']);
+        cache = { maxEntries: count('dns.cache.maxEntries', c.maxEntries, 10000, 1) };
+      }
+      return Object.freeze({
+        servers: dnsIn.servers ? Object.freeze([...(dnsIn.servers as string[])]) : undefined,
+        timeout: positive('dns.timeout', dnsIn.timeout, 1000),
+        retransmits: count('dns.retransmits', dnsIn.retransmits, 5, 1),
+        maxRequests: count('dns.maxRequests', dnsIn.maxRequests, 64, 1),
+        cache,
+      });
+    },
+  },
+  effects: {
+    'dns.request': {
+      timeout: (e, s) => e.timeout ?? (s?.timeout ?? 1000) * (s?.retransmits ?? 5),
+      timeoutError: () => new DnsTimeoutError(),
+      describe: (e) => `${e.rrtype} ${e.name}`,
+      admit(_effect, scope, s) {
+        const counter = scope.local(requestCount, () => ({ n: 0 }));
+        const max = s?.maxRequests ?? 64;
+        if (++counter.n > max) return new LimitError(`DNS request limit reached: ${max} per task (dns.maxRequests)`);
+        return undefined;
+      },
+      faults: {
+        nxdomain: () => new NxdomainError(),
+        nodata: () => new NodataError(),
+        servfail: () => new ServfailError(),
+        refused: () => new DnsRefusedError(),
+        timeout: () => new DnsTimeoutError(),
+      },
+    },
+  },
+});

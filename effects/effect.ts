@@ -1,53 +1,32 @@
 import type { CoraxError } from './errors.ts';
-import type { HttpRequestEffect, HttpResponse } from './http.ts';
-import type { DnsRecord, DnsRequestEffect } from './dns.ts';
-import type { TcpCloseEffect, TcpConnectEffect, TcpHandle, TcpReadEffect, TcpShutdownEffect, TcpWriteEffect } from './tcp.ts';
-import type { RedisExecEffect, RedisReply, RedisRequestEffect } from './redis.ts';
-import type { TimeNowEffect, TimeSleepEffect } from './time.ts';
 import type { Control } from './concurrency.ts';
 
 /**
- * The one map from effect type to the value its handler produces. A handler
+ * The one map from effect type to the value its handler produces. Each
+ * family's file adds its own entries (declaration merging), so a handler
  * table keyed by it that misses an effect does not compile.
  */
-export interface EffectResults {
-  'http.request': HttpResponse;
-  'dns.request': DnsRecord[];
-  'tcp.connect': TcpHandle;
-  'tcp.write': true;
-  'tcp.read': string;
-  'tcp.shutdown': true;
-  'tcp.close': true;
-  'redis.request': RedisReply;
-  'redis.exec': RedisReply[];
-  'time.sleep': void;
-  'time.now': number;
-}
+export interface EffectResults {}
 
-export type EffectType = keyof EffectResults;
+/** The descriptor of each effect type: plain, JSON-serialisable data. Families add theirs. */
+export interface EffectDescriptors {}
 
-/** Every effect descriptor: plain, JSON-serialisable data. */
-export type Effect =
-  | HttpRequestEffect
-  | DnsRequestEffect
-  | TcpConnectEffect
-  | TcpWriteEffect
-  | TcpReadEffect
-  | TcpShutdownEffect
-  | TcpCloseEffect
-  | RedisRequestEffect
-  | RedisExecEffect
-  | TimeSleepEffect
-  | TimeNowEffect;
+export type EffectType = keyof EffectDescriptors & keyof EffectResults & string;
 
-export type EffectOf<K extends EffectType> = Extract<Effect, { type: K }>;
+/** Every effect descriptor. */
+export type Effect = EffectDescriptors[EffectType];
+
+export type EffectOf<K extends EffectType> = EffectDescriptors[K];
 
 /** What a symbol's generator may yield: an effect, or a concurrency instruction. */
 export type Instruction = Effect | Control;
 
-/** Anything a rule can `yield*`: an iterable of instructions that returns `T`. */
+/**
+ * Anything a rule can `yield*`: an iterable of instructions that returns `T`.
+ * Every operation corax builds can be run more than once.
+ */
 export interface Operation<T> {
-  [Symbol.iterator](): Iterator<Instruction, T, any>;
+  [Symbol.iterator](): Iterator<Instruction, T, unknown>;
 }
 
 /**
@@ -56,38 +35,60 @@ export interface Operation<T> {
  */
 export type Result<T> = readonly [err: null, value: T] | readonly [err: CoraxError, value: undefined];
 
-/** Performs one effect: yields its descriptor and returns the interpreter's answer. */
-export function* perform<E extends Effect>(effect: E): Generator<Instruction, Result<EffectResults[E['type']]>, any> {
-  return yield effect;
+/**
+ * One effect as an operation: the first step yields the descriptor, the
+ * second returns what the driver answered. It is its own iterator the first
+ * time it is run (one allocation per effect) and hands out a fresh one after.
+ */
+class Perform<T> implements Operation<T>, Iterator<Instruction, T, unknown> {
+  private claimed = false;
+  private yielded = false;
+
+  constructor(
+    readonly effect: Effect,
+    private readonly unwrap: boolean,
+  ) {}
+
+  [Symbol.iterator](): Iterator<Instruction, T, unknown> {
+    if (!this.claimed) {
+      this.claimed = true;
+      return this;
+    }
+    return new Perform<T>(this.effect, this.unwrap);
+  }
+
+  next(input?: unknown): IteratorResult<Instruction, T> {
+    if (!this.yielded) {
+      this.yielded = true;
+      return { done: false, value: this.effect };
+    }
+    if (!this.unwrap) return { done: true, value: input as T };
+    const [err, value] = input as Result<T>;
+    if (err) throw err;
+    return { done: true, value: value as T };
+  }
+
+  throw(error: unknown): IteratorResult<Instruction, T> {
+    throw error;
+  }
+
+  return(value?: T): IteratorResult<Instruction, T> {
+    this.yielded = true;
+    return { done: true, value: value as T };
+  }
 }
 
-/** Like `perform` for effects that cannot fail (time): unwraps the tuple. */
-export function* performValue<E extends Effect>(effect: E): Generator<Instruction, EffectResults[E['type']], any> {
-  const [err, value] = (yield effect) as Result<EffectResults[E['type']]>;
-  if (err) throw err;
-  return value;
+/** Performs one effect: yields its descriptor and returns the interpreter's answer as a tuple. */
+export function perform<E extends Effect>(effect: E): Operation<Result<EffectResults[E['type'] & EffectType]>> {
+  return new Perform(effect, false);
 }
 
-const effectTypes: ReadonlySet<string> = new Set<EffectType>([
-  'http.request',
-  'dns.request',
-  'tcp.connect',
-  'tcp.write',
-  'tcp.read',
-  'tcp.shutdown',
-  'tcp.close',
-  'redis.request',
-  'redis.exec',
-  'time.sleep',
-  'time.now',
-]);
-
-export function isEffect(value: unknown): value is Effect {
-  return typeof value === 'object' && value !== null && effectTypes.has((value as { type?: string }).type as string);
+/** Like `perform` for effects that cannot fail (time): returns the value itself. */
+export function performValue<E extends Effect>(effect: E): Operation<EffectResults[E['type'] & EffectType]> {
+  return new Perform(effect, true);
 }
 
-/** The family of an effect type: `'http.request'` → `'http'`. */
-export function familyOf(type: string): string {
-  const dot = type.indexOf('.');
-  return dot < 0 ? type : type.slice(0, dot);
+/** An operation from a generator function, run afresh each time it is iterated. */
+export function operation<T>(body: () => Iterator<Instruction, T, unknown>): Operation<T> {
+  return { [Symbol.iterator]: body };
 }

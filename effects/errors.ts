@@ -1,11 +1,20 @@
 /**
  * Errors a rule can see. Every failure has a stable `code`; where Rspamd has a
  * wording for it, `message` uses that wording so ported rules insert the same
- * options. Errors survive a recording round trip as the same class.
+ * options. Every class here (and every class a family registers) survives a
+ * recording round trip as the same class, code, message and fields.
  */
 
 export interface CoraxErrorOptions {
   cause?: unknown;
+}
+
+export interface SerializedError {
+  name: string;
+  code: string;
+  message: string;
+  /** Structured fields of the subclass (a pipeline index, a size, a host). */
+  [field: string]: unknown;
 }
 
 /** The base of every error corax hands to a rule. */
@@ -14,83 +23,132 @@ export class CoraxError extends Error {
   readonly code: string;
   /** Test failures (unexpected effect, divergence) abort the scan instead of reaching the rule. */
   readonly fatal: boolean = false;
+  /**
+   * Set on the generic errors `faults.*` builds for test handlers: the kind of
+   * failure, which each family turns into its own error (its Rspamd wording).
+   */
+  fault?: string;
 
   constructor(code: string, message: string, options?: CoraxErrorOptions) {
     super(message, options);
     this.code = code;
   }
 
+  /** The structured fields a subclass adds; they are written to recordings. */
+  protected fields(): Record<string, unknown> {
+    return {};
+  }
+
   toJSON(): SerializedError {
-    return { name: this.name, code: this.code, message: this.message };
+    return { ...this.fields(), name: this.name, code: this.code, message: this.message };
   }
 }
 
-export interface SerializedError {
-  name: string;
-  code: string;
-  message: string;
-}
-
+/** An HTTP, TCP or Redis operation that did not finish within its timeout. */
 export class TimeoutError extends CoraxError {
   override name = 'TimeoutError';
-  constructor(options?: CoraxErrorOptions) {
-    super('ETIMEDOUT', 'IO timeout', options);
+  constructor(message = 'IO timeout', options?: CoraxErrorOptions) {
+    super('ETIMEDOUT', message, options);
   }
 }
 
+/** The peer refused the connection; the message is the family's Rspamd wording. */
 export class ConnectionRefusedError extends CoraxError {
   override name = 'ConnectionRefusedError';
-  constructor(options?: CoraxErrorOptions) {
-    super('ECONNREFUSED', 'Connection refused', options);
+  constructor(message = 'Connection refused', options?: CoraxErrorOptions) {
+    super('ECONNREFUSED', message, options);
+  }
+}
+
+/** The peer reset the connection. */
+export class ConnectionResetError extends CoraxError {
+  override name = 'ConnectionResetError';
+  constructor(message = 'Connection reset by peer', options?: CoraxErrorOptions) {
+    super('ECONNRESET', message, options);
+  }
+}
+
+/** The peer closed the stream before the data the rule waits for. */
+export class EndOfStreamError extends CoraxError {
+  override name = 'EndOfStreamError';
+  constructor(message = 'IO read error: connection terminated', options?: CoraxErrorOptions) {
+    super('EEOF', message, options);
+  }
+}
+
+/** A host name (of an HTTP URL or a TCP peer) that does not resolve. */
+export class HostNotFoundError extends CoraxError {
+  override name = 'HostNotFoundError';
+  readonly host: string;
+  constructor(host: string, options?: CoraxErrorOptions & { message?: string }) {
+    super('ENOTFOUND', options?.message ?? `unable to resolve host: ${host}`, options);
+    this.host = host;
+  }
+  protected override fields(): Record<string, unknown> {
+    return { host: this.host };
   }
 }
 
 export class NxdomainError extends CoraxError {
   override name = 'NxdomainError';
-  constructor(options?: CoraxErrorOptions) {
-    super('NXDOMAIN', 'no records with this name', options);
+  constructor(message = 'no records with this name', options?: CoraxErrorOptions) {
+    super('NXDOMAIN', message, options);
   }
 }
 
 export class NodataError extends CoraxError {
   override name = 'NodataError';
-  constructor(options?: CoraxErrorOptions) {
-    super('NODATA', 'requested record is not found', options);
+  constructor(message = 'requested record is not found', options?: CoraxErrorOptions) {
+    super('NODATA', message, options);
   }
 }
 
 export class DnsTimeoutError extends CoraxError {
   override name = 'DnsTimeoutError';
-  constructor(options?: CoraxErrorOptions) {
-    super('DNS_TIMEOUT', 'query timed out', options);
+  constructor(message = 'query timed out', options?: CoraxErrorOptions) {
+    super('DNS_TIMEOUT', message, options);
   }
 }
 
 export class ServfailError extends CoraxError {
   override name = 'ServfailError';
-  constructor(options?: CoraxErrorOptions) {
-    super('SERVFAIL', 'server fail', options);
+  constructor(message = 'server fail', options?: CoraxErrorOptions) {
+    super('SERVFAIL', message, options);
+  }
+}
+
+/** The DNS server refused the query (rcode REFUSED). */
+export class DnsRefusedError extends CoraxError {
+  override name = 'DnsRefusedError';
+  constructor(message = 'query refused', options?: CoraxErrorOptions) {
+    super('REFUSED', message, options);
   }
 }
 
 export class ForbiddenError extends CoraxError {
   override name = 'ForbiddenError';
-  constructor(options?: CoraxErrorOptions) {
-    super('EFORBIDDEN', 'access to local address is forbidden', options);
+  constructor(message = 'access to local address is forbidden', options?: CoraxErrorOptions) {
+    super('EFORBIDDEN', message, options);
   }
 }
 
+/** A body over `maxSize`; `size` is the size seen (declared or read so far). */
 export class TooBigError extends CoraxError {
   override name = 'TooBigError';
-  constructor(options?: CoraxErrorOptions) {
-    super('ETOOBIG', 'response is too large', options);
+  readonly size: number;
+  constructor(size: number, options?: CoraxErrorOptions & { message?: string }) {
+    super('ETOOBIG', options?.message ?? `Request entity too large: ${size}`, options);
+    this.size = size;
+  }
+  protected override fields(): Record<string, unknown> {
+    return { size: this.size };
   }
 }
 
 export class CanceledError extends CoraxError {
   override name = 'CanceledError';
-  constructor(options?: CoraxErrorOptions) {
-    super('ECANCELED', 'operation canceled', options);
+  constructor(message = 'operation canceled', options?: CoraxErrorOptions) {
+    super('ECANCELED', message, options);
   }
 }
 
@@ -102,11 +160,11 @@ export class ArgumentError extends CoraxError {
   }
 }
 
-/** A TCP failure after the connection was made: `Socket error detected: <reason>`. */
+/** A TCP failure after the connection was made, with Rspamd's wording; the code says which. */
 export class SocketError extends CoraxError {
   override name = 'SocketError';
-  constructor(reason: string, options?: CoraxErrorOptions & { code?: string }) {
-    super(options?.code ?? 'ESOCKET', `Socket error detected: ${reason}`, options);
+  constructor(message: string, options?: CoraxErrorOptions & { code?: string }) {
+    super(options?.code ?? 'ESOCKET', message, options);
   }
 }
 
@@ -114,13 +172,28 @@ export class SocketError extends CoraxError {
 export class RedisReplyError extends CoraxError {
   override name = 'RedisReplyError';
   readonly index: number;
-  constructor(message: string, index = 0, options?: CoraxErrorOptions) {
+  constructor(message: string, options?: CoraxErrorOptions & { index?: number }) {
     super('EREDIS', message, options);
-    this.index = index;
+    this.index = options?.index ?? 0;
   }
+  protected override fields(): Record<string, unknown> {
+    return { index: this.index };
+  }
+}
 
-  override toJSON(): SerializedError & { index: number } {
-    return { ...super.toJSON(), index: this.index };
+/** A per-task limit was reached (DNS requests per task). */
+export class LimitError extends CoraxError {
+  override name = 'LimitError';
+  constructor(message: string, options?: CoraxErrorOptions) {
+    super('ELIMIT', message, options);
+  }
+}
+
+/** A bad configuration: names the option, the value given (secrets hidden) and what is allowed. */
+export class ConfigError extends CoraxError {
+  override name = 'ConfigError';
+  constructor(message: string, options?: CoraxErrorOptions) {
+    super('ECONFIG', message, options);
   }
 }
 
@@ -129,10 +202,10 @@ export class UnexpectedEffectError extends CoraxError {
   override name = 'UnexpectedEffectError';
   override readonly fatal = true;
   readonly effect: unknown;
-  constructor(effect: { type: string }, handled: readonly string[]) {
+  constructor(effect: { type: string }, handled: readonly string[], description = `${effect.type}(…)`) {
     super(
       'EUNEXPECTED',
-      `unexpected effect ${describeEffect(effect)}: no handler for '${effect.type}' ` +
+      `unexpected effect ${description}: no handler for '${effect.type}' ` +
         `(handled: ${handled.length ? handled.map((h) => `'${h}'`).join(', ') : 'none'}); ` +
         `add a '${effect.type}' entry to the test interpreter's handlers`,
     );
@@ -155,40 +228,53 @@ export class DivergenceError extends CoraxError {
   }
 }
 
-/** A short call-like description of an effect, e.g. `http.request(GET http://x/)`. */
-export function describeEffect(effect: { type: string } & Record<string, unknown>): string {
-  const e = effect as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const field of ['method', 'url', 'rrtype', 'name', 'host', 'port', 'conn', 'command', 'ms']) {
-    const v = e[field];
-    if (v === undefined) continue;
-    parts.push(Array.isArray(v) ? v.join(' ') : String(v));
-  }
-  return `${effect.type}(${parts.join(' ')})`;
+/** A constructor of a CoraxError subclass, as the registry keeps it. */
+export type ErrorClass = abstract new (...args: never[]) => CoraxError;
+
+const errorClasses = new Map<string, ErrorClass>();
+
+/** Makes error classes known to `deserializeError` by their `name`. */
+export function registerErrors(...classes: ErrorClass[]): void {
+  for (const cls of classes) errorClasses.set(cls.name, cls);
 }
 
-type ErrorFactory = (message: string) => CoraxError;
+registerErrors(
+  CoraxError,
+  TimeoutError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  EndOfStreamError,
+  HostNotFoundError,
+  NxdomainError,
+  NodataError,
+  DnsTimeoutError,
+  ServfailError,
+  DnsRefusedError,
+  ForbiddenError,
+  TooBigError,
+  CanceledError,
+  ArgumentError,
+  SocketError,
+  RedisReplyError,
+  LimitError,
+  ConfigError,
+);
 
-const byName: Record<string, ErrorFactory> = {
-  TimeoutError: () => new TimeoutError(),
-  ConnectionRefusedError: () => new ConnectionRefusedError(),
-  NxdomainError: () => new NxdomainError(),
-  NodataError: () => new NodataError(),
-  DnsTimeoutError: () => new DnsTimeoutError(),
-  ServfailError: () => new ServfailError(),
-  ForbiddenError: () => new ForbiddenError(),
-  TooBigError: () => new TooBigError(),
-  CanceledError: () => new CanceledError(),
-};
-
-/** Rebuilds an error from its serialized form, as the same class and code. */
-export function deserializeError(s: SerializedError & { index?: number }): CoraxError {
-  const known = byName[s.name];
-  if (known) return known(s.message);
-  if (s.name === 'SocketError') return new SocketError(s.message.replace(/^Socket error detected: /, ''), { code: s.code });
-  if (s.name === 'RedisReplyError') return new RedisReplyError(s.message, s.index ?? 0);
-  const err = new CoraxError(s.code, s.message);
-  if (s.name !== 'CoraxError') err.name = s.name;
+/**
+ * Rebuilds an error from its serialized form as the same class, code, message
+ * and fields. The constructor is not called (each class has its own
+ * signature); the prototype is the class's, so `instanceof` holds.
+ */
+export function deserializeError(s: SerializedError): CoraxError {
+  const cls = errorClasses.get(s.name) ?? CoraxError;
+  const err = Object.create(cls.prototype) as CoraxError & Record<string, unknown>;
+  const { name, code, message, ...fields } = s;
+  Object.defineProperty(err, 'message', { value: String(message), writable: true, configurable: true });
+  Object.defineProperty(err, 'stack', { value: `${name}: ${message}\n    (from a recording)`, writable: true, configurable: true });
+  err.name = name;
+  (err as { code: string }).code = String(code);
+  (err as { fatal: boolean }).fatal = false;
+  for (const [k, v] of Object.entries(fields)) err[k] = v;
   return err;
 }
 
@@ -197,8 +283,9 @@ export function toCoraxError(error: unknown): CoraxError {
   if (error instanceof CoraxError) return error;
   if (error instanceof Error) {
     const code = typeof (error as NodeJS.ErrnoException).code === 'string' ? (error as NodeJS.ErrnoException).code! : 'EIO';
-    if (code === 'ECONNREFUSED') return new ConnectionRefusedError({ cause: error });
-    if (code === 'ETIMEDOUT') return new TimeoutError({ cause: error });
+    if (code === 'ECONNREFUSED') return new ConnectionRefusedError(undefined, { cause: error });
+    if (code === 'ETIMEDOUT') return new TimeoutError(undefined, { cause: error });
+    if (code === 'ECONNRESET') return new ConnectionResetError(error.message, { cause: error });
     return new CoraxError(code, error.message, { cause: error });
   }
   return new CoraxError('EIO', String(error));

@@ -1,5 +1,7 @@
 import type { Effect, EffectOf, EffectResults, EffectType, Operation } from './effect.ts';
 
+export type CancelReason = 'timeout' | 'canceled';
+
 /** What a handler sees besides the effect itself. */
 export interface EffectContext {
   /**
@@ -12,13 +14,21 @@ export interface EffectContext {
   readonly symbol: string;
   /** The task (one scan) the effect belongs to. */
   readonly task: TaskScope;
-  /** Aborted when the effect is no longer wanted: task ended or timed out, symbol halted, race lost. */
+  /**
+   * Milliseconds the driver gives the effect (its own option or the family's
+   * default), on the interpreter's clock; undefined when unbounded. When it
+   * is over the driver fails the effect and cancels it with reason `timeout`.
+   */
+  readonly timeout: number | undefined;
+  /** Aborted when the effect is no longer wanted: its timeout fired, the task ended, the symbol was halted, a race was lost. */
   readonly signal: AbortSignal;
   /**
    * Runs `fn` when the effect is no longer wanted, like the signal's abort
    * event but without an AbortController per effect (hot paths use this).
+   * `reason` is `timeout` when the effect's own timeout fired (a module may
+   * then drop a connection it can no longer trust), else `canceled`.
    */
-  onCancel(fn: () => void): void;
+  onCancel(fn: (reason: CancelReason) => void): void;
 }
 
 /** The per-task view a handler gets: identity, task-local state, end-of-task cleanup. */
@@ -112,5 +122,11 @@ export interface Clock {
 export interface Interpreter {
   readonly handle: Handle;
   readonly clock: Clock;
+  /**
+   * Where the effects of a handler's own operation go (a test handler's
+   * `yield* time.sleep(ms)`): the interpreter beneath every middleware, so
+   * they are not recorded, traced or faulted. Default: `handle`.
+   */
+  readonly base?: Handle;
   close?(): Promise<void>;
 }

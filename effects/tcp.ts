@@ -1,18 +1,34 @@
-import type { CoraxError } from './errors.ts';
+import { TimeoutError, type CoraxError } from './errors.ts';
 import { perform, type Instruction, type Operation, type Result } from './effect.ts';
 import { scheduleCallback, type CallbackTask } from './callback.ts';
+import { defineFamily } from './family.ts';
+import { onlyKeys, positive, section } from './config-check.ts';
+import { connectError, streamError } from './tcp-stream.ts';
 
 export interface TcpConnectOptions {
   host: string;
   port: number;
-  /** Milliseconds to connect; also the read/write default. */
+  /** Milliseconds for the connect and, unless given separately, each read and write (default `tcp.timeout`). */
   timeout?: number;
-  /** Milliseconds for each read or write once connected. */
-  ioTimeout?: number;
+  /** Milliseconds to connect (Rspamd's `connect_timeout`). */
+  connectTimeout?: number;
+  /** Milliseconds for each read (Rspamd's `read_timeout`). */
+  readTimeout?: number;
+  /** Milliseconds for each write (Rspamd's `write_timeout`). */
+  writeTimeout?: number;
+  /** TLS (Rspamd's `ssl`). */
+  ssl?: boolean;
+  /** TLS without verifying the server's certificate (Rspamd's `ssl_noverify`). */
+  noSslVerify?: boolean;
 }
 
-export interface TcpConnectEffect extends TcpConnectOptions {
+export interface TcpConnectEffect {
   readonly type: 'tcp.connect';
+  host: string;
+  port: number;
+  timeout?: number;
+  ssl?: boolean;
+  noSslVerify?: boolean;
 }
 
 /** A connection is an id inside the data; the live module maps it to a socket. */
@@ -24,6 +40,7 @@ export interface TcpWriteEffect {
   readonly type: 'tcp.write';
   conn: string;
   data: string | Uint8Array;
+  timeout?: number;
 }
 
 export type TcpReadMode = 'once' | 'until' | 'bytes' | 'eof';
@@ -32,17 +49,17 @@ export interface TcpReadEffect {
   readonly type: 'tcp.read';
   conn: string;
   mode: TcpReadMode;
-  /** For `until`: the bytes to stop at. */
+  /** For `until`: the bytes to stop at (consumed, not returned). */
   pattern?: string;
-  /** For `until`: keep the pattern at the end of the data (Rspamd's callback `stop_pattern`). */
-  keepPattern?: boolean;
   /** For `bytes`: how many. */
   n?: number;
+  timeout?: number;
 }
 
 export interface TcpShutdownEffect {
   readonly type: 'tcp.shutdown';
   conn: string;
+  timeout?: number;
 }
 
 export interface TcpCloseEffect {
@@ -50,45 +67,122 @@ export interface TcpCloseEffect {
   conn: string;
 }
 
-function read(conn: string, mode: TcpReadMode, extra?: Partial<TcpReadEffect>): TcpReadEffect {
-  return { type: 'tcp.read', conn, mode, ...extra };
+/** The `tcp` config section. */
+export interface TcpConfig {
+  /** Default connect, read and write timeout in ms (default 5000). */
+  timeout?: number;
 }
 
-/** A connection as a rule sees it. Every method is an effect returning a tuple. */
+export interface TcpSettings {
+  readonly timeout: number;
+}
+
+declare module './effect.ts' {
+  interface EffectDescriptors {
+    'tcp.connect': TcpConnectEffect;
+    'tcp.write': TcpWriteEffect;
+    'tcp.read': TcpReadEffect;
+    'tcp.shutdown': TcpShutdownEffect;
+    'tcp.close': TcpCloseEffect;
+  }
+  interface EffectResults {
+    'tcp.connect': TcpHandle;
+    'tcp.write': true;
+    'tcp.read': string;
+    'tcp.shutdown': true;
+    'tcp.close': true;
+  }
+}
+
+declare module './family.ts' {
+  interface FamilyConfigs {
+    tcp: [TcpConfig, TcpSettings];
+  }
+  interface TestValues {
+    'tcp.connect': Partial<TcpHandle> | void;
+    'tcp.write': true | void;
+    'tcp.shutdown': true | void;
+    'tcp.close': true | void;
+  }
+}
+
+function read(conn: TcpConnection, mode: TcpReadMode, extra?: { pattern?: string; n?: number }): TcpReadEffect {
+  const effect: TcpReadEffect = { type: 'tcp.read', conn: conn.id, mode, ...extra };
+  if (conn.readTimeout !== undefined) effect.timeout = conn.readTimeout;
+  return effect;
+}
+
+/** A connection as a rule sees it. Every I/O method is an effect returning a tuple. */
 export class TcpConnection {
-  constructor(readonly id: string) {}
+  private eofSeen = false;
+
+  constructor(
+    readonly id: string,
+    readonly readTimeout?: number,
+    readonly writeTimeout?: number,
+  ) {}
 
   write(data: string | Uint8Array): Operation<Result<true>> {
-    return perform({ type: 'tcp.write', conn: this.id, data });
+    const effect: TcpWriteEffect = { type: 'tcp.write', conn: this.id, data };
+    if (this.writeTimeout !== undefined) effect.timeout = this.writeTimeout;
+    return perform(effect);
   }
 
   /** Whatever arrives next (at least one byte); EOF is an error. */
   readOnce(): Operation<Result<string>> {
-    return perform(read(this.id, 'once'));
+    return this.watch(perform(read(this, 'once')));
   }
 
   /** The bytes before `pattern`; the pattern is consumed and dropped. */
   readUntil(pattern: string): Operation<Result<string>> {
-    return perform(read(this.id, 'until', { pattern }));
+    if (typeof pattern !== 'string' || pattern === '') throw new TypeError('conn.readUntil: `pattern` must be a non-empty string');
+    return this.watch(perform(read(this, 'until', { pattern })));
   }
 
   /** Exactly `n` bytes. */
   readBytes(n: number): Operation<Result<string>> {
-    return perform(read(this.id, 'bytes', { n }));
+    if (!Number.isInteger(n) || n < 0) throw new TypeError('conn.readBytes: `n` must be an integer >= 0');
+    return this.watch(perform(read(this, 'bytes', { n })));
   }
 
   /** Everything up to the end of the stream; EOF is success. */
   readUntilEof(): Operation<Result<string>> {
-    return perform(read(this.id, 'eof'));
+    const op = perform(read(this, 'eof'));
+    const self = this;
+    return {
+      *[Symbol.iterator]() {
+        const r = yield* op;
+        if (!r[0]) self.eofSeen = true;
+        return r;
+      },
+    };
+  }
+
+  /** Whether the peer has ended the stream, as far as the rule's reads have seen (Rspamd's `conn:eof()`). */
+  eof(): boolean {
+    return this.eofSeen;
   }
 
   /** Half-closes: no more writes, reads go on. */
   shutdown(): Operation<Result<true>> {
-    return perform({ type: 'tcp.shutdown', conn: this.id });
+    const effect: TcpShutdownEffect = { type: 'tcp.shutdown', conn: this.id };
+    if (this.writeTimeout !== undefined) effect.timeout = this.writeTimeout;
+    return perform(effect);
   }
 
   close(): Operation<Result<true>> {
     return perform({ type: 'tcp.close', conn: this.id });
+  }
+
+  private watch(op: Operation<Result<string>>): Operation<Result<string>> {
+    const self = this;
+    return {
+      *[Symbol.iterator]() {
+        const r = yield* op;
+        if (r[0]?.code === 'EEOF') self.eofSeen = true;
+        return r;
+      },
+    };
   }
 }
 
@@ -96,13 +190,19 @@ function TcpConnect(opts: TcpConnectOptions): TcpConnectEffect {
   if (typeof opts?.host !== 'string' || opts.host === '') throw new TypeError('tcp.connect: `host` must be a non-empty string');
   if (!Number.isInteger(opts.port) || opts.port <= 0 || opts.port > 65535) throw new TypeError(`tcp.connect: \`port\` must be 1-65535, got ${JSON.stringify(opts.port)}`);
   const effect: TcpConnectEffect = { type: 'tcp.connect', host: opts.host, port: opts.port };
-  if (opts.timeout !== undefined) effect.timeout = opts.timeout;
-  if (opts.ioTimeout !== undefined) effect.ioTimeout = opts.ioTimeout;
+  const timeout = opts.connectTimeout ?? opts.timeout;
+  if (timeout !== undefined) effect.timeout = timeout;
+  if (opts.ssl !== undefined) effect.ssl = opts.ssl;
+  if (opts.noSslVerify !== undefined) effect.noSslVerify = opts.noSslVerify;
   return effect;
 }
 
+function connectionFor(handle: TcpHandle, opts: TcpConnectOptions): TcpConnection {
+  return new TcpConnection(handle.id, opts.readTimeout ?? opts.timeout, opts.writeTimeout ?? opts.timeout);
+}
+
 /**
- * Opens a connection (Rspamd's `lua_tcp_sync.connect`).
+ * Opens a connection (Rspamd's `rspamd_tcp.connect_sync`).
  *
  * @example
  * const [err, conn] = yield* tcp.connect({ host: '127.0.0.1', port: 18080, timeout: 20 });
@@ -110,10 +210,15 @@ function TcpConnect(opts: TcpConnectOptions): TcpConnectEffect {
  * yield* conn.write('PING\r\n');
  * const [rerr, line] = yield* conn.readUntil('\r\n');
  */
-function* connect(opts: TcpConnectOptions): Generator<Instruction, Result<TcpConnection>, any> {
-  const [err, handle] = yield* perform(TcpConnect(opts));
-  if (err) return [err, undefined];
-  return [null, new TcpConnection(handle.id)];
+function connect(opts: TcpConnectOptions): Operation<Result<TcpConnection>> {
+  const op = perform(TcpConnect(opts));
+  return {
+    *[Symbol.iterator](): Generator<Instruction, Result<TcpConnection>, unknown> {
+      const [err, handle] = yield* op;
+      if (err) return [err, undefined];
+      return [null, connectionFor(handle, opts)];
+    },
+  };
 }
 
 export type TcpCallback = (err: CoraxError | null, data: string | undefined, conn: CallbackConnection | undefined) => void;
@@ -122,50 +227,56 @@ export interface TcpRequestOptions extends TcpConnectOptions {
   task: CallbackTask;
   /** Sent in order after connecting. */
   data?: string | Uint8Array | (string | Uint8Array)[];
-  /** Read a reply after writing (default true). */
+  /** Read a reply after writing (default true); with false, `callback(err, conn)` runs once the data is written. */
   read?: boolean;
-  /** Read until this pattern (kept in the data, as Rspamd does) instead of one chunk. */
+  /** Read until this pattern (consumed, not returned, as in Rspamd) instead of one chunk. */
   stopPattern?: string;
+  /** Call back for every chunk as it arrives, until EOF (Rspamd's `partial`). */
+  partial?: boolean;
   /** Half-close after writing. */
   shutdown?: boolean;
-  callback: TcpCallback;
+  /** Called once connected, before anything is written (Rspamd's `on_connect`). */
+  onConnect?(conn: CallbackConnection): void;
+  callback: TcpCallback | ((err: CoraxError | null, conn: CallbackConnection | undefined) => void);
 }
 
 /** The connection Rspamd's callback API passes to callbacks: more reads and writes, same task. */
 export class CallbackConnection {
   constructor(
     private readonly task: CallbackTask,
-    private readonly conn: TcpConnection,
+    readonly conn: TcpConnection,
   ) {}
 
   get id(): string {
     return this.conn.id;
   }
 
-  /** Reads once more (or until `pattern`) and calls `callback(err, data, conn)`. */
+  /** Reads once more (or until `pattern`, which is consumed) and calls `callback(err, data, conn)`. */
   addRead(callback: TcpCallback, pattern?: string): boolean {
-    const self = this;
-    return scheduleCallback(this.task, 'conn.addRead', function* () {
-      const [err, data] = pattern === undefined ? yield* self.conn.readOnce() : yield* perform(read(self.conn.id, 'until', { pattern, keepPattern: true }));
-      callback(err, data, self);
-    });
+    const op = pattern === undefined ? this.conn.readOnce() : this.conn.readUntil(pattern);
+    return scheduleCallback(this.task, 'conn.addRead', () => settle(op, (err, data) => callback(err, data, this)));
   }
 
   /** Writes `data` and calls `callback(err, conn)`. */
   addWrite(callback: (err: CoraxError | null, conn: CallbackConnection) => void, data: string | Uint8Array): boolean {
-    const self = this;
-    return scheduleCallback(this.task, 'conn.addWrite', function* () {
-      const [err] = yield* self.conn.write(data);
-      callback(err, self);
-    });
+    const op = this.conn.write(data);
+    return scheduleCallback(this.task, 'conn.addWrite', () => settle(op, (err) => callback(err, this)));
+  }
+
+  /** Whether the peer ended the stream (Rspamd's `conn:eof()`). */
+  eof(): boolean {
+    return this.conn.eof();
   }
 
   close(): boolean {
-    const self = this;
-    return scheduleCallback(this.task, 'conn.close', function* () {
-      yield* self.conn.close();
-    });
+    const op = this.conn.close();
+    return scheduleCallback(this.task, 'conn.close', () => settle(op, () => {}));
   }
+}
+
+function* settle<T>(op: Operation<Result<T>>, then: (err: CoraxError | null, value: T | undefined) => void): Generator<Instruction, void, unknown> {
+  const [err, value] = yield* op;
+  then(err, value);
 }
 
 /**
@@ -175,27 +286,84 @@ export class CallbackConnection {
 function request(opts: TcpRequestOptions): boolean {
   const effect = TcpConnect(opts);
   const chunks = opts.data === undefined ? [] : Array.isArray(opts.data) ? opts.data : [opts.data];
-  const { task, callback, stopPattern, shutdown } = opts;
+  const { task, stopPattern, shutdown, partial, onConnect } = opts;
+  const callback = opts.callback as (...args: unknown[]) => void;
   const wantRead = opts.read ?? true;
+  const connectOp = perform(effect);
   return scheduleCallback(task, 'tcp.request', function* () {
-    const [err, handle] = yield* perform(effect);
-    if (err) return callback(err, undefined, undefined);
-    const conn = new TcpConnection(handle.id);
+    const [err, handle] = yield* connectOp;
+    if (err) return wantRead ? callback(err, undefined, undefined) : callback(err, undefined);
+    const conn = connectionFor(handle, opts);
     const cbConn = new CallbackConnection(task, conn);
+    onConnect?.(cbConn);
     for (const chunk of chunks) {
       const [werr] = yield* conn.write(chunk);
-      if (werr) return callback(werr, undefined, cbConn);
+      if (werr) return wantRead ? callback(werr, undefined, cbConn) : callback(werr, cbConn);
     }
     if (shutdown) {
       const [serr] = yield* conn.shutdown();
-      if (serr) return callback(serr, undefined, cbConn);
+      if (serr) return wantRead ? callback(serr, undefined, cbConn) : callback(serr, cbConn);
     }
-    if (!wantRead) return callback(null, undefined, cbConn);
-    const [rerr, data] =
-      stopPattern === undefined ? yield* conn.readOnce() : yield* perform(read(conn.id, 'until', { pattern: stopPattern, keepPattern: true }));
+    if (!wantRead) return callback(null, cbConn);
+    if (partial) {
+      for (;;) {
+        const [rerr, data] = yield* conn.readOnce();
+        if (rerr) return rerr.code === 'EEOF' ? undefined : callback(rerr, undefined, cbConn);
+        callback(null, data, cbConn);
+      }
+    }
+    const [rerr, data] = stopPattern === undefined ? yield* conn.readOnce() : yield* conn.readUntil(stopPattern);
     callback(rerr, data, cbConn);
   });
 }
 
 /** The TCP effect family. */
 export const tcp = { connect, request };
+
+const ioTimeout = (e: { timeout?: number }, s: TcpSettings | undefined): number => e.timeout ?? s?.timeout ?? 5000;
+const timeoutError = (): CoraxError => new TimeoutError();
+const ids = Symbol('corax.test.tcp-ids');
+
+export const tcpFamily = defineFamily<'tcp.connect' | 'tcp.write' | 'tcp.read' | 'tcp.shutdown' | 'tcp.close', TcpSettings>({
+  name: 'tcp',
+  config: {
+    key: 'tcp',
+    resolve(input) {
+      const tcp = section('tcp', input);
+      onlyKeys('tcp', tcp, ['timeout']);
+      return Object.freeze({ timeout: positive('tcp.timeout', tcp.timeout, 5000) });
+    },
+  },
+  effects: {
+    'tcp.connect': {
+      timeout: ioTimeout,
+      timeoutError,
+      describe: (e) => `${e.host} ${e.port}${e.ssl ? ' ssl' : ''}`,
+      faults: {
+        refused: () => connectError('ECONNREFUSED', 'Connection refused'),
+        reset: () => connectError('ECONNRESET', 'Connection reset by peer'),
+      },
+      testValue(value, ctx) {
+        const handle = (value ?? {}) as Partial<TcpHandle>;
+        if (handle.id) return { id: handle.id };
+        const counter = ctx.task.local(ids, () => ({ next: 0 }));
+        return { id: `tcp${counter.next++}` };
+      },
+    },
+    'tcp.write': {
+      timeout: ioTimeout,
+      timeoutError,
+      describe: (e) => `${e.conn} ${typeof e.data === 'string' ? JSON.stringify(e.data.slice(0, 40)) : `${e.data.length} bytes`}`,
+      faults: { reset: () => streamError('ECONNRESET', 'Connection reset by peer') },
+      testValue: () => true,
+    },
+    'tcp.read': {
+      timeout: ioTimeout,
+      timeoutError,
+      describe: (e) => `${e.conn} ${e.mode}${e.pattern !== undefined ? ` ${JSON.stringify(e.pattern)}` : ''}${e.n !== undefined ? ` ${e.n}` : ''}`,
+      faults: { reset: () => streamError('ECONNRESET', 'Connection reset by peer') },
+    },
+    'tcp.shutdown': { timeout: ioTimeout, timeoutError, testValue: () => true },
+    'tcp.close': { testValue: () => true },
+  },
+});

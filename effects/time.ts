@@ -1,4 +1,5 @@
 import { performValue, type Operation } from './effect.ts';
+import { defineFamily } from './family.ts';
 
 export interface TimeSleepEffect {
   readonly type: 'time.sleep';
@@ -7,6 +8,17 @@ export interface TimeSleepEffect {
 
 export interface TimeNowEffect {
   readonly type: 'time.now';
+}
+
+declare module './effect.ts' {
+  interface EffectDescriptors {
+    'time.sleep': TimeSleepEffect;
+    'time.now': TimeNowEffect;
+  }
+  interface EffectResults {
+    'time.sleep': void;
+    'time.now': number;
+  }
 }
 
 /**
@@ -27,3 +39,15 @@ function now(): Operation<number> {
 
 /** The time effect family: cannot fail, so no tuple. */
 export const time = { sleep, now };
+
+/**
+ * Time needs no peer: every interpreter answers it from its own clock (the
+ * test interpreter and replay without a handler or an entry).
+ */
+export const timeFamily = defineFamily<'time.sleep' | 'time.now', undefined>({
+  name: 'time',
+  effects: {
+    'time.sleep': { describe: (e) => `${e.ms}` },
+    'time.now': { describe: () => '' },
+  },
+});

@@ -1,12 +1,13 @@
 // The example configuration: the rule set, its scores, and where its services are.
 //   npx corax scan --config examples/corax.config.ts examples/messages
-import { defineConfig } from 'corax';
+import { defineConfig, type ConfigInput } from 'corax';
 import { ruleset } from './ruleset/index.ts';
 import { services } from './settings.ts';
 
 const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 
-export default defineConfig({
+/** The settings as written, for tools that derive a variant (the simulation shortens the task timeout). */
+export const exampleSettings = {
   symbols: ruleset,
   scores: {
     RBL_SENDER_IP: 4,
@@ -26,7 +27,7 @@ export default defineConfig({
   },
   actions: { reject: 15, 'add header': 6, greylist: 4 },
   taskTimeout: 5000,
-  dns: { servers: [services.dns], timeout: 300, retransmits: 1 },
+  dns: { servers: [services.dns], timeout: 300, retransmits: 2 },
   redis: {
     servers: `${redisUrl.hostname}:${redisUrl.port || 6379}`,
     prefix: process.env.CORAX_EXAMPLE_REDIS_PREFIX ?? 'corax-example:',
@@ -34,4 +35,6 @@ export default defineConfig({
   },
   http: { timeout: 1000 },
   tcp: { timeout: 1000 },
-});
+} satisfies ConfigInput;
+
+export default defineConfig(exampleSettings);

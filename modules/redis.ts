@@ -1,27 +1,32 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { hasFlag, exists } from '@ioredis/commands';
-import type { Handler } from '../effects/handler.ts';
-import type { RedisParams, RedisReply, RedisTarget } from '../effects/redis.ts';
-import { ArgumentError, ConnectionRefusedError, CoraxError, RedisReplyError, TimeoutError } from '../effects/errors.ts';
-import type { Config } from '../runtime/config.ts';
+import type { EffectContext, Handler } from '../effects/handler.ts';
+import type { LiveContext, LiveModule } from '../effects/family.ts';
+import { resolveRedisTarget, splitServers, type RedisCommandResult, type RedisParams, type RedisReply, type RedisSettings, type RedisTarget } from '../effects/redis.ts';
+import { ArgumentError, ConnectionRefusedError, ConnectionResetError, CoraxError, RedisReplyError, TimeoutError } from '../effects/errors.ts';
+import { parseHostPort } from '../effects/host-port.ts';
 
-export interface RedisModule {
-  handlers: { 'redis.request': Handler<'redis.request'>; 'redis.exec': Handler<'redis.exec'> };
+export interface RedisModule extends LiveModule<'redis.request' | 'redis.exec'> {
   /** Clients open, shared by every task. */
   readonly clients: number;
   close(): Promise<void>;
 }
 
+function connectionFailure(lastError: Error | null, cause: unknown): CoraxError {
+  const code = (lastError as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ECONNREFUSED') return new ConnectionRefusedError('Connection refused', { cause: lastError });
+  if (code === 'ETIMEDOUT') return new TimeoutError('Connection timed out', { cause: lastError });
+  return new ConnectionResetError('Connection reset by peer', { cause: lastError ?? cause });
+}
+
 function mapError(error: unknown, lastError: Error | null): CoraxError {
   if (error instanceof CoraxError) return error;
   const e = error as NodeJS.ErrnoException;
-  if (e?.name === 'ReplyError') return new RedisReplyError(e.message, 0, { cause: error });
-  if (e?.code === 'ECONNREFUSED') return new ConnectionRefusedError({ cause: error });
-  if (e?.code === 'ETIMEDOUT' || /Command timed out/.test(e?.message ?? '')) return new TimeoutError({ cause: error });
-  if (/Stream isn't writeable|Connection is closed/.test(e?.message ?? '')) {
-    if ((lastError as NodeJS.ErrnoException | null)?.code === 'ECONNREFUSED') return new ConnectionRefusedError({ cause: lastError });
-    return new CoraxError('ECONNRESET', 'Connection is closed', { cause: lastError ?? error });
-  }
+  if (e?.name === 'ReplyError') return new RedisReplyError(e.message, { cause: error });
+  if (e?.code === 'ECONNREFUSED') return new ConnectionRefusedError('Connection refused', { cause: error });
+  if (e?.code === 'ECONNRESET' || e?.code === 'EPIPE') return new ConnectionResetError('Connection reset by peer', { cause: error });
+  // ioredis' own wording for a connection that is gone, or that gave up reconnecting
+  if (/Stream isn't writeable|Connection is closed|max retries|enableOfflineQueue/i.test(e?.message ?? '')) return connectionFailure(lastError, error);
   return new CoraxError(e?.code ?? 'EREDIS', e?.message ?? String(error), { cause: error });
 }
 
@@ -30,30 +35,32 @@ function mapError(error: unknown, lastError: Error | null): CoraxError {
  * the same settings. Commands never sit in ioredis' offline queue: while the
  * server is down they fail at once with the reason, and the client keeps
  * reconnecting in the background so rules recover when the server is back.
+ * After a command times out the link is retired, as Rspamd drops such a
+ * connection: new commands get a fresh client, and the old one is closed
+ * once what it still carries has settled.
  */
 class RedisLink {
   readonly client: Redis;
   lastError: Error | null = null;
+  retired = false;
+  private inflight = 0;
   private connecting: Promise<void> | null = null;
 
-  constructor(server: string, params: RedisParams, timeout: number) {
+  constructor(server: string, params: RedisParams, private readonly timeout: number) {
     const options: RedisOptions = {
       lazyConnect: true,
       enableOfflineQueue: false,
+      enableReadyCheck: false,
       maxRetriesPerRequest: 0,
       retryStrategy: (times) => Math.min(times * 50, 1000),
       connectTimeout: timeout,
-      commandTimeout: timeout,
       db: params.db,
       username: params.username,
       password: params.password,
       keyPrefix: params.prefix,
     };
     if (params.sentinels) {
-      options.sentinels = params.sentinels.split(',').map((s) => {
-        const [host, port] = s.trim().split(':');
-        return { host, port: Number(port ?? 26379) };
-      });
+      options.sentinels = splitServers(params.sentinels).map((s) => parseHostPort(s, 26379) ?? { host: s, port: 26379 });
       options.name = params.sentinel_master ?? 'mymaster';
       this.client = new Redis(options);
     } else if (/^rediss?:\/\//.test(server)) {
@@ -61,19 +68,37 @@ class RedisLink {
     } else if (server.startsWith('/')) {
       this.client = new Redis({ ...options, path: server });
     } else {
-      const [host, port] = server.split(':');
-      this.client = new Redis({ ...options, host, port: Number(port ?? 6379) });
+      const { host, port } = parseHostPort(server, 6379) ?? { host: server, port: 6379 };
+      this.client = new Redis({ ...options, host, port });
     }
     this.client.on('error', (error) => (this.lastError = error));
     this.client.on('ready', () => (this.lastError = null));
   }
 
-  /** Sends one command; Redis errors become CoraxErrors. */
-  send(command: readonly (string | Uint8Array)[]): Promise<RedisReply> {
-    return (this.client.call(String(command[0]), ...(command.slice(1) as string[])) as Promise<RedisReply>).then(undefined, this.mapFailure);
+  /** Counts a command in and out, so a retired link closes when it is idle. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.inflight++;
+    const done = (): void => {
+      if (--this.inflight === 0 && this.retired) this.client.disconnect();
+    };
+    work.then(done, done);
+    return work;
   }
 
-  private readonly mapFailure = (error: unknown): never => {
+  retire(): void {
+    if (this.retired) return;
+    this.retired = true;
+    if (this.inflight === 0) this.client.disconnect();
+    // what a retired link still carries cannot outlive twice its timeout
+    else setTimeout(() => this.client.disconnect(), 2 * this.timeout).unref();
+  }
+
+  /** Sends one command; Redis errors become CoraxErrors. */
+  send(command: readonly (string | Uint8Array)[]): Promise<RedisReply> {
+    return this.track(this.client.call(String(command[0]), ...(command.slice(1) as string[])) as Promise<RedisReply>).then(undefined, this.mapFailure);
+  }
+
+  readonly mapFailure = (error: unknown): never => {
     throw mapError(error, this.lastError);
   };
 
@@ -95,7 +120,7 @@ class RedisLink {
       await this.connecting;
       return this.client;
     }
-    throw mapError(this.lastError ?? new Error('Connection is closed'), this.lastError);
+    throw connectionFailure(this.lastError, null);
   }
 }
 
@@ -113,28 +138,18 @@ function isReadOnly(name: string): boolean {
 /**
  * Redis through ioredis: `redis.params(name)` resolved against the config
  * when the effect runs, read and write servers chosen by command, the server
- * within a list chosen by key, clients shared across tasks.
+ * within a list chosen by key, clients shared across tasks. The time limit is
+ * the driver's; a timed-out command retires its client.
  */
-export function createRedisModule(config: Config): RedisModule {
+export function createRedisModule(ctx: LiveContext<RedisSettings>): RedisModule {
+  const settings = ctx.settings;
   const links = new Map<string, RedisLink>();
-
-  function resolveParams(target: RedisTarget): RedisParams {
-    if ('section' in target) {
-      const section = target.section === null ? undefined : config.redis[target.section];
-      if (section && typeof section === 'object') return section as RedisParams;
-      return config.redis;
-    }
-    return target;
-  }
 
   /** Where a target's commands go, resolved once per section name or params object. */
   interface Route {
     params: RedisParams;
     read: string[];
     write: string[];
-    /** The link when the list has one server (the common case), found once. */
-    readLink?: RedisLink;
-    writeLink?: RedisLink;
   }
   const sectionRoutes = new Map<string | null, Route>();
   const objectRoutes = new WeakMap<RedisParams, Route>();
@@ -143,12 +158,11 @@ export function createRedisModule(config: Config): RedisModule {
   function routeFor(target: RedisTarget): Route {
     const cached = 'section' in target ? sectionRoutes.get(target.section) : objectRoutes.get(target);
     if (cached) return cached;
-    const params = resolveParams(target);
-    const split = (list: string | undefined): string[] => (list ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const params = resolveRedisTarget(target, settings);
     const route: Route = {
       params,
-      read: params.sentinels ? ['sentinel'] : split(params.read_servers ?? params.servers ?? params.write_servers),
-      write: params.sentinels ? ['sentinel'] : split(params.write_servers ?? params.servers ?? params.read_servers),
+      read: params.sentinels ? ['sentinel'] : splitServers(params.read_servers ?? params.servers ?? params.write_servers),
+      write: params.sentinels ? ['sentinel'] : splitServers(params.write_servers ?? params.servers ?? params.read_servers),
     };
     if ('section' in target) sectionRoutes.set(target.section, route);
     else objectRoutes.set(target, route);
@@ -166,18 +180,7 @@ export function createRedisModule(config: Config): RedisModule {
 
   function linkFor(target: RedisTarget, command: readonly (string | Uint8Array)[]): RedisLink {
     const route = routeFor(target);
-    const isRead = readOnly(String(command[0]));
-    const single = isRead ? route.readLink : route.writeLink;
-    if (single) return single;
-    const link = pickLink(target, route, isRead ? route.read : route.write, command);
-    if ((isRead ? route.read : route.write).length === 1) {
-      if (isRead) route.readLink = link;
-      else route.writeLink = link;
-    }
-    return link;
-  }
-
-  function pickLink(target: RedisTarget, route: Route, servers: string[], command: readonly (string | Uint8Array)[]): RedisLink {
+    const servers = readOnly(String(command[0])) ? route.read : route.write;
     const { params } = route;
     if (servers.length === 0) {
       const where = 'section' in target && target.section ? `redis.${target.section} or redis` : 'redis';
@@ -186,49 +189,66 @@ export function createRedisModule(config: Config): RedisModule {
     const key = command.length > 1 ? String(command[1]) : '';
     const server = servers.length === 1 ? servers[0] : servers[fnv1a(key) % servers.length];
     const timeout = params.timeout ?? 1000;
-    const id = `${server}\u0000${params.db ?? ''}\u0000${params.username ?? ''}\u0000${params.password ?? ''}\u0000${params.prefix ?? ''}\u0000${timeout}\u0000${params.sentinels ?? ''}\u0000${params.sentinel_master ?? ''}`;
+    const id = `${server}\u0000${params.db ?? ''}\u0000${params.username ?? ''}\u0000${params.password ?? ''}\u0000${params.prefix ?? ''}\u0000${params.sentinels ?? ''}\u0000${params.sentinel_master ?? ''}`;
     let link = links.get(id);
-    if (!link) {
+    if (!link || link.retired) {
       link = new RedisLink(server, params, timeout);
       links.set(id, link);
     }
     return link;
   }
 
-  const handlers: RedisModule['handlers'] = {
-    'redis.request': (effect) => {
-      const link = linkFor(effect.params, effect.command);
-      if (link.client.status === 'ready') return link.send(effect.command);
-      return link.ready().then(() => link.send(effect.command));
-    },
-    'redis.exec': async (effect) => {
-      if (effect.commands.length === 0) return [];
-      const link = linkFor(effect.params, effect.commands.find((c) => !isReadOnly(String(c[0]))) ?? effect.commands[0]);
-      const client = await link.ready();
-      const pipeline = client.pipeline();
-      for (const [name, ...args] of effect.commands) pipeline.call(String(name), ...(args as string[]));
-      let results: [Error | null, unknown][] | null;
-      try {
-        results = await pipeline.exec();
-      } catch (error) {
-        throw mapError(error, link.lastError);
+  /** On a timeout, the link is no longer trusted (Rspamd drops the connection). */
+  const watch = (call: EffectContext, link: RedisLink): void => {
+    call.onCancel((reason) => {
+      if (reason === 'timeout') link.retire();
+    });
+  };
+
+  const request: Handler<'redis.request'> = (effect, call) => {
+    const link = linkFor(effect.params, effect.command);
+    watch(call, link);
+    if (link.client.status === 'ready') return link.send(effect.command);
+    return link.ready().then(() => link.send(effect.command));
+  };
+
+  const exec: Handler<'redis.exec'> = async (effect, call) => {
+    if (effect.commands.length === 0) return [];
+    const link = linkFor(effect.params, effect.commands.find((c) => !readOnly(String(c[0]))) ?? effect.commands[0]);
+    watch(call, link);
+    const client = await link.ready();
+    const pipeline = client.pipeline();
+    for (const [name, ...args] of effect.commands) pipeline.call(String(name), ...(args as string[]));
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await link.track(pipeline.exec());
+    } catch (error) {
+      throw mapError(error, link.lastError);
+    }
+    if (!results) throw connectionFailure(link.lastError, null);
+    const out: RedisCommandResult[] = [];
+    let connectionErrors = 0;
+    for (let i = 0; i < results.length; i++) {
+      const [error, reply] = results[i];
+      if (!error) {
+        out.push([null, reply as RedisReply]);
+        continue;
       }
-      if (!results) throw mapError(new Error('Connection is closed'), link.lastError);
-      const replies: RedisReply[] = [];
-      for (let i = 0; i < results.length; i++) {
-        const [error, reply] = results[i];
-        if (error) {
-          const mapped = mapError(error, link.lastError);
-          throw mapped instanceof RedisReplyError ? new RedisReplyError(mapped.message, i, { cause: error }) : mapped;
-        }
-        replies.push(reply as RedisReply);
+      const mapped = mapError(error, link.lastError);
+      if (mapped instanceof RedisReplyError) out.push([new RedisReplyError(mapped.message, { index: i, cause: error }), undefined]);
+      else {
+        connectionErrors++;
+        out.push([mapped, undefined]);
       }
-      return replies;
-    },
+    }
+    // the connection failed under the whole pipeline: that is the pipeline's error, not each command's
+    if (connectionErrors === results.length) throw out[0][0];
+    return out;
   };
 
   return {
-    handlers,
+    handlers: { 'redis.request': request, 'redis.exec': exec },
+    resources: () => ({ redisClients: links.size }),
     get clients() {
       return links.size;
     },

@@ -1,25 +1,19 @@
 import net from 'node:net';
-import type { EffectContext, Handler } from '../effects/handler.ts';
-import type { TcpReadEffect } from '../effects/tcp.ts';
-import { CanceledError, ConnectionRefusedError, CoraxError, SocketError, TimeoutError } from '../effects/errors.ts';
-import type { Config } from '../runtime/config.ts';
+import tls from 'node:tls';
+import type { EffectContext } from '../effects/handler.ts';
+import type { LiveContext, LiveModule } from '../effects/family.ts';
+import type { TcpReadEffect, TcpSettings } from '../effects/tcp.ts';
+import { CanceledError, CoraxError, HostNotFoundError } from '../effects/errors.ts';
+import { closedError, connectError, ReadBuffer, shutDownError, streamError } from '../effects/tcp-stream.ts';
 import type { DnsModule } from './dns/index.ts';
 
-export interface TcpModule {
-  handlers: {
-    'tcp.connect': Handler<'tcp.connect'>;
-    'tcp.write': Handler<'tcp.write'>;
-    'tcp.read': Handler<'tcp.read'>;
-    'tcp.shutdown': Handler<'tcp.shutdown'>;
-    'tcp.close': Handler<'tcp.close'>;
-  };
+type TcpTypes = 'tcp.connect' | 'tcp.write' | 'tcp.read' | 'tcp.shutdown' | 'tcp.close';
+
+export interface TcpModule extends LiveModule<TcpTypes> {
   /** Sockets open across all tasks (for handle checks). */
   readonly open: number;
   close(): void;
 }
-
-/** Unread bytes a connection may hold before the read is failed. */
-const maxBuffered = 16 * 1024 * 1024;
 
 interface Waiter {
   effect: TcpReadEffect;
@@ -27,37 +21,32 @@ interface Waiter {
   reject(error: CoraxError): void;
 }
 
-/** One connection: a socket, one buffer, at most one read waiting on it. */
+/** One connection: a socket, the shared read buffer, at most one read waiting on it. */
 class Connection {
-  buffer: Buffer = Buffer.alloc(0);
-  ended = false;
-  failure: CoraxError | null = null;
+  readonly buffer = new ReadBuffer();
   waiter: Waiter | null = null;
   /** Set when we destroy the socket ourselves: its close is not a failure to report. */
   closing = false;
 
-  constructor(
-    readonly socket: net.Socket,
-    readonly ioTimeout: number,
-  ) {
+  constructor(readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
-      if (this.buffer.length > maxBuffered) this.fail(new SocketError(`more than ${maxBuffered} unread bytes`, { code: 'ETOOBIG' }));
-      else this.poke();
-    });
-    socket.on('end', () => {
-      this.ended = true;
+      if (!this.buffer.append(chunk)) socket.destroy(); // over the buffer cap: stop reading for good
       this.poke();
     });
-    socket.on('error', (error: NodeJS.ErrnoException) => this.fail(socketError(error)));
-    socket.on('close', () => {
-      if (!this.closing && !this.ended && !this.failure) this.fail(new SocketError('connection closed', { code: 'ECLOSED' }));
+    socket.on('end', () => {
+      this.buffer.ended = true;
+      this.poke();
     });
-  }
-
-  fail(error: CoraxError): void {
-    this.failure ??= error;
-    this.poke();
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.buffer.fail(streamError(error.code, error.message, error));
+      this.poke();
+    });
+    socket.on('close', () => {
+      if (!this.closing && !this.buffer.ended) {
+        this.buffer.fail(streamError('ECONNRESET', 'Connection reset by peer'));
+        this.poke();
+      }
+    });
   }
 
   destroy(): void {
@@ -65,92 +54,15 @@ class Connection {
     this.socket.destroy();
   }
 
-  /** Bytes for the read, if the buffer can satisfy it; `null` to keep waiting. */
-  take(effect: TcpReadEffect): Buffer | null {
-    const buffer = this.buffer;
-    switch (effect.mode) {
-      case 'once':
-        if (buffer.length === 0) return null;
-        this.buffer = Buffer.alloc(0);
-        return buffer;
-      case 'until': {
-        const pattern = patternBytes(effect.pattern ?? '');
-        const at = buffer.indexOf(pattern);
-        if (at < 0) return null;
-        this.buffer = buffer.subarray(at + pattern.length);
-        return buffer.subarray(0, effect.keepPattern ? at + pattern.length : at);
-      }
-      case 'bytes': {
-        const n = effect.n ?? 0;
-        if (buffer.length < n) return null;
-        this.buffer = buffer.subarray(n);
-        return buffer.subarray(0, n);
-      }
-      case 'eof':
-        if (!this.ended) return null;
-        this.buffer = Buffer.alloc(0);
-        return buffer;
-    }
-  }
-
   /** Settles the waiting read if it can be settled now. */
   poke(): void {
     const waiter = this.waiter;
     if (!waiter) return;
-    const data = this.take(waiter.effect);
-    if (data) {
-      this.waiter = null;
-      waiter.resolve(data.toString('utf8'));
-    } else if (this.failure) {
-      this.waiter = null;
-      waiter.reject(this.failure);
-    } else if (this.ended) {
-      this.waiter = null;
-      waiter.reject(new SocketError('connection closed by peer before the expected data', { code: 'EEOF' }));
-    }
-  }
-}
-
-function connectError(error: NodeJS.ErrnoException): CoraxError {
-  if (error.code === 'ECONNREFUSED') return new ConnectionRefusedError({ cause: error });
-  return error instanceof CoraxError ? error : new CoraxError(error.code ?? 'EIO', error.message, { cause: error });
-}
-
-/** Patterns are searched for as bytes; most rules use the same few. */
-const patterns = new Map<string, Buffer>();
-function patternBytes(pattern: string): Buffer {
-  let bytes = patterns.get(pattern);
-  if (!bytes) {
-    bytes = Buffer.from(pattern);
-    if (patterns.size < 256) patterns.set(pattern, bytes);
-  }
-  return bytes;
-}
-
-function socketError(error: NodeJS.ErrnoException): CoraxError {
-  if (error.code === 'ECONNRESET') return new SocketError('connection reset by peer', { code: 'ECONNRESET', cause: error });
-  if (error.code === 'EPIPE') return new SocketError('broken pipe', { code: 'EPIPE', cause: error });
-  return new SocketError(error.message, { code: error.code ?? 'ESOCKET', cause: error });
-}
-
-/** One bounded wait: settles once, then clears its timer and runs its cleanup. */
-class Bounded<T> {
-  done = false;
-  timer: NodeJS.Timeout | null = null;
-  cleanup: (() => void) | null = null;
-
-  constructor(
-    private readonly resolve: (v: T) => void,
-    private readonly reject: (e: CoraxError) => void,
-  ) {}
-
-  finish(ok: boolean, value: unknown): void {
-    if (this.done) return;
-    this.done = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.cleanup?.();
-    if (ok) this.resolve(value as T);
-    else this.reject(value as CoraxError);
+    const out = this.buffer.settle(waiter.effect);
+    if (!out) return;
+    this.waiter = null;
+    if ('data' in out) waiter.resolve(out.data.toString('utf8'));
+    else waiter.reject(out.error);
   }
 }
 
@@ -162,112 +74,127 @@ interface TaskConnections {
 }
 
 /**
- * TCP over node:net. Connections belong to their task: whatever the rule
- * did, they are destroyed when the task ends.
+ * TCP over node:net (and node:tls for `ssl`). Connections belong to their
+ * task: whatever the rule did, they are destroyed when the task ends. Every
+ * operation's time limit is the driver's; cancellation tears the operation
+ * down (a connect in progress is destroyed, a waiting read withdrawn).
  */
-export function createTcpModule(config: Config, dns: DnsModule): TcpModule {
+export function createTcpModule(ctx: LiveContext<TcpSettings>): TcpModule {
+  const dns = ctx.require<DnsModule>('dns');
   const all = new Set<net.Socket>();
 
-  const connections = (ctx: EffectContext): TaskConnections =>
-    ctx.task.local(connectionsKey, () => {
+  const connections = (call: EffectContext): TaskConnections =>
+    call.task.local(connectionsKey, () => {
       const table: TaskConnections = { next: 0, byId: new Map() };
-      ctx.task.onEnd(() => {
+      call.task.onEnd(() => {
         for (const conn of table.byId.values()) conn.destroy();
         table.byId.clear();
       });
       return table;
     });
 
-  const get = (ctx: EffectContext, id: string): Connection => {
-    const conn = connections(ctx).byId.get(id);
-    if (!conn) throw new SocketError(`no open connection ${id}`, { code: 'ECLOSED' });
+  const get = (call: EffectContext, id: string): Connection => {
+    const conn = connections(call).byId.get(id);
+    if (!conn) throw closedError(id);
     return conn;
   };
 
-  /** Waits for an operation with a timeout and the effect's cancellation. */
-  function bounded<T>(ctx: EffectContext, ms: number, start: (resolve: (v: T) => void, reject: (e: CoraxError) => void) => () => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const op = new Bounded<T>(resolve, reject);
-      op.timer = setTimeout(() => op.finish(false, new TimeoutError()), ms);
-      ctx.onCancel(() => op.finish(false, new CanceledError()));
-      op.cleanup = start(
-        (v) => op.finish(true, v),
-        (e) => op.finish(false, e),
-      );
-    });
-  }
-
   const handlers: TcpModule['handlers'] = {
-    'tcp.connect': (effect, ctx) => {
-      const timeout = effect.timeout ?? config.tcp.timeout;
-      return bounded<net.Socket>(ctx, timeout, (resolve, reject) => {
-        const options: net.NetConnectOpts = { host: effect.host, port: effect.port, noDelay: true };
+    'tcp.connect': (effect, call) =>
+      new Promise<{ id: string }>((resolve, reject) => {
+        const options: net.NetConnectOpts & tls.ConnectionOptions = { host: effect.host, port: effect.port, noDelay: true };
         // addresses connect directly; names go through our resolver (net does not call lookup for an IP)
-        if (!net.isIP(effect.host)) options.lookup = dns.netLookup({ onCancel: (fn) => ctx.onCancel(fn) });
-        const socket = net.connect(options);
-        socket.once('connect', () => resolve(socket));
-        socket.once('error', (error: NodeJS.ErrnoException) => reject(connectError(error)));
-        return () => {
-          if (socket.connecting) socket.destroy(); // timed out or cancelled while connecting
-        };
-      }).then((socket) => {
-        if (ctx.task.ended) {
-          socket.destroy();
-          throw new CanceledError();
+        if (!net.isIP(effect.host)) options.lookup = dns.netLookup({ onCancel: (fn) => call.onCancel(fn) });
+        let socket: net.Socket;
+        if (effect.ssl) {
+          options.servername = net.isIP(effect.host) ? undefined : effect.host;
+          options.rejectUnauthorized = !effect.noSslVerify;
+          socket = tls.connect(options);
+        } else {
+          socket = net.connect(options);
         }
-        all.add(socket);
-        socket.once('close', () => all.delete(socket));
-        const table = connections(ctx);
-        const id = `tcp${table.next++}`;
-        table.byId.set(id, new Connection(socket, effect.ioTimeout ?? timeout));
-        return { id };
-      });
-    },
+        let settled = false;
+        call.onCancel(() => {
+          if (settled) return;
+          settled = true;
+          socket.destroy();
+          reject(new CanceledError());
+        });
+        socket.once(effect.ssl ? 'secureConnect' : 'connect', () => {
+          if (settled) return;
+          settled = true;
+          socket.removeAllListeners('error');
+          if (call.task.ended) {
+            socket.destroy();
+            return reject(new CanceledError());
+          }
+          all.add(socket);
+          socket.once('close', () => all.delete(socket));
+          const table = connections(call);
+          const id = `tcp${table.next++}`;
+          table.byId.set(id, new Connection(socket));
+          resolve({ id });
+        });
+        socket.once('error', (error: NodeJS.ErrnoException) => {
+          if (settled) return;
+          settled = true;
+          socket.destroy();
+          if (error instanceof HostNotFoundError || error instanceof CoraxError) return reject(error);
+          reject(connectError(error.code, error.message, error));
+        });
+      }),
 
-    'tcp.write': (effect, ctx) => {
-      const conn = get(ctx, effect.conn);
-      if (conn.failure) throw conn.failure;
-      if (conn.socket.writableEnded) throw new SocketError('the connection was shut down for writing', { code: 'EPIPE' });
+    'tcp.write': (effect, call) => {
+      const conn = get(call, effect.conn);
+      if (conn.buffer.failure) throw conn.buffer.failure;
+      if (conn.socket.writableEnded) throw shutDownError();
       // accepted below the high-water mark: done now (a later failure surfaces on the next operation);
-      // otherwise wait for the socket to drain, within the I/O timeout
+      // otherwise wait for the socket to drain
       if (conn.socket.write(typeof effect.data === 'string' ? effect.data : Buffer.from(effect.data))) return true;
-      return bounded<true>(ctx, conn.ioTimeout, (resolve, reject) => {
-        const onDrain = (): void => resolve(true);
-        const onError = (): void => reject(conn.failure ?? new SocketError('write failed', { code: 'EPIPE' }));
-        conn.socket.once('drain', onDrain);
-        conn.socket.once('close', onError);
-        return () => {
+      return new Promise<true>((resolve, reject) => {
+        const onDrain = (): void => {
+          off();
+          resolve(true);
+        };
+        const onClose = (): void => {
+          off();
+          reject(conn.buffer.failure ?? streamError('EPIPE', 'Broken pipe'));
+        };
+        const off = (): void => {
           conn.socket.removeListener('drain', onDrain);
-          conn.socket.removeListener('close', onError);
+          conn.socket.removeListener('close', onClose);
         };
+        conn.socket.once('drain', onDrain);
+        conn.socket.once('close', onClose);
+        call.onCancel(off);
       });
     },
 
-    'tcp.read': (effect, ctx) => {
-      const conn = get(ctx, effect.conn);
-      if (conn.waiter) throw new SocketError('a read is already waiting on this connection', { code: 'EBUSY' });
-      const data = conn.take(effect);
-      if (data) return data.toString('utf8');
-      if (conn.failure) throw conn.failure;
-      if (conn.ended) throw new SocketError('connection closed by peer before the expected data', { code: 'EEOF' });
-      return bounded<string>(ctx, conn.ioTimeout, (resolve, reject) => {
+    'tcp.read': (effect, call) => {
+      const conn = get(call, effect.conn);
+      if (conn.waiter) throw new CoraxError('EBUSY', 'IO read error: a read is already waiting on this connection');
+      const out = conn.buffer.settle(effect);
+      if (out) {
+        if ('data' in out) return out.data.toString('utf8');
+        throw out.error;
+      }
+      return new Promise<string>((resolve, reject) => {
         conn.waiter = { effect, resolve, reject };
-        return () => {
-          conn.waiter = null;
-        };
+        call.onCancel(() => {
+          if (conn.waiter?.effect === effect) conn.waiter = null;
+        });
       });
     },
 
-    'tcp.shutdown': (effect, ctx) => {
-      const conn = get(ctx, effect.conn);
-      return bounded<true>(ctx, conn.ioTimeout, (resolve) => {
+    'tcp.shutdown': (effect, call) => {
+      const conn = get(call, effect.conn);
+      return new Promise<true>((resolve) => {
         conn.socket.end(() => resolve(true));
-        return () => {};
       });
     },
 
-    'tcp.close': (effect, ctx) => {
-      const table = connections(ctx);
+    'tcp.close': (effect, call) => {
+      const table = connections(call);
       const conn = table.byId.get(effect.conn);
       if (conn) {
         conn.destroy();
@@ -279,6 +206,7 @@ export function createTcpModule(config: Config, dns: DnsModule): TcpModule {
 
   return {
     handlers,
+    resources: () => ({ tcpSockets: all.size }),
     get open() {
       return all.size;
     },

@@ -55,6 +55,7 @@ export const REDIS_PIPE = defineSymbol({
     conn!.addCmd('GET', ['bench-key']);
     conn!.addCmd('INCR', ['bench-counter']);
     const [err, replies] = yield* conn!.exec();
-    task.insertResult(err ? 'REDIS_PIPE_ERROR' : 'REDIS_PIPE', 1, err ?? String(replies[0]));
+    const [getErr, value] = err ? [err] : replies[0];
+    task.insertResult(getErr ? 'REDIS_PIPE_ERROR' : 'REDIS_PIPE', 1, getErr ?? String(value));
   },
 });

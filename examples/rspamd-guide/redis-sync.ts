@@ -28,6 +28,7 @@ export const REDIS_TEST = defineSymbol({
       return;
     }
 
-    task.insertResult('REDIS', 1.0, data[0]); // one reply per queued command
+    const [cmdErr, reply] = data[0]; // one [err, reply] per queued command, as Rspamd's ok/reply pairs
+    task.insertResult('REDIS', 1.0, cmdErr ?? reply);
   },
 });

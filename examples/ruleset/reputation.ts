@@ -20,7 +20,11 @@ export const SENDER_RATE = defineSymbol({
       task.insertResult('REDIS_UNAVAILABLE', 1, err); // the rest of the scan goes on
       return;
     }
-    const count = Number(replies[0]);
-    if (count > perMinute) task.insertResult('SENDER_RATELIMIT', 1, `${domain}: ${count}/min`);
+    const [incrErr, count] = replies[0]; // one [err, reply] per queued command
+    if (incrErr) {
+      task.insertResult('REDIS_UNAVAILABLE', 1, incrErr);
+      return;
+    }
+    if (Number(count) > perMinute) task.insertResult('SENDER_RATELIMIT', 1, `${domain}: ${count}/min`);
   },
 });

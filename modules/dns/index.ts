@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import type { Handler } from '../../effects/handler.ts';
-import type { DnsRecord, DnsType } from '../../effects/dns.ts';
-import { CanceledError, CoraxError, DnsTimeoutError, ForbiddenError } from '../../effects/errors.ts';
+import type { LiveContext, LiveModule } from '../../effects/family.ts';
+import type { DnsRecord, DnsSettings, DnsType } from '../../effects/dns.ts';
+import { CanceledError, CoraxError, ForbiddenError, HostNotFoundError } from '../../effects/errors.ts';
 import { ipVersion, isLocalAddress } from '../../effects/ip.ts';
-import type { Config } from '../../runtime/config.ts';
 import { interpret, wireType, type Outcome } from './records.ts';
 import { parseNameServer, systemNameservers } from './resolv-conf.ts';
 import { CancelToken, DnsTransport } from './transport.ts';
@@ -14,8 +14,8 @@ export interface Address {
   family: 4 | 6;
 }
 
-export interface DnsModule {
-  handler: Handler<'dns.request'>;
+export interface DnsModule extends LiveModule<'dns.request'> {
+  readonly handlers: { 'dns.request': Handler<'dns.request'> };
   /** Resolves a host name to addresses for HTTP and TCP, with /etc/hosts and a TTL cache. */
   lookup(host: string, onCancel?: OnCancel): Promise<Address[]>;
   /**
@@ -39,9 +39,8 @@ class Shared {
   constructor(readonly key: string) {}
 }
 
-/** One effect waiting on a shared question: leaves on its own timeout or cancellation. */
+/** One effect waiting on a shared question: leaves when it is cancelled (its timeout fired, or the task ended). */
 class Waiter {
-  timer: NodeJS.Timeout | null = null;
   constructor(
     readonly shared: Shared,
     readonly ok: (records: DnsRecord[]) => void,
@@ -50,14 +49,12 @@ class Waiter {
   ) {}
 
   settle(outcome: Outcome): void {
-    if (this.timer) clearTimeout(this.timer);
     if (outcome.error) this.fail(outcome.error);
     else this.ok(outcome.records!);
   }
 
   abandon(error: CoraxError): void {
     if (!this.shared.waiters.has(this)) return;
-    if (this.timer) clearTimeout(this.timer);
     this.leave(this);
     this.fail(error);
   }
@@ -84,8 +81,6 @@ class TtlCache {
   }
 }
 
-const requestCount = Symbol('corax.dns.requests');
-
 function hostsFile(): Map<string, Address[]> {
   const map = new Map<string, Address[]>();
   let text = '';
@@ -111,13 +106,13 @@ function hostsFile(): Map<string, Address[]> {
  * in-flight sharing of identical questions, an optional TTL cache, and the
  * per-task request cap.
  */
-export function createDnsModule(config: Config): DnsModule {
-  const servers = (config.dns.servers ?? systemNameservers()).map(parseNameServer);
-  const transport = new DnsTransport({ servers, timeout: config.dns.timeout, retransmits: config.dns.retransmits });
+export function createDnsModule(ctx: LiveContext<DnsSettings>): DnsModule {
+  const settings = ctx.settings;
+  const servers = (settings.servers ?? systemNameservers()).map(parseNameServer);
+  const transport = new DnsTransport({ servers, timeout: settings.timeout, attempts: settings.retransmits });
   const inflight = new Map<string, Shared>();
-  const cache = config.dns.cache ? new TtlCache(config.dns.cache.maxEntries) : null;
+  const cache = settings.cache ? new TtlCache(settings.cache.maxEntries) : null;
   const lookupCache = new TtlCache(1000);
-  const maxRequests = config.dns.maxRequests;
   let hosts: Map<string, Address[]> | null = null;
 
   function start(key: string, rrtype: DnsType, name: string, useCache: TtlCache | null): Shared {
@@ -147,8 +142,8 @@ export function createDnsModule(config: Config): DnsModule {
     }
   }
 
-  /** One answer for one waiter: shares the question in flight, leaves it on cancellation or its own timeout. */
-  function resolve(rrtype: DnsType, name: string, onCancel: OnCancel | undefined, timeout: number | undefined, useCache: TtlCache | null): Promise<DnsRecord[]> {
+  /** One answer for one waiter: shares the question in flight, leaves it when cancelled. */
+  function resolve(rrtype: DnsType, name: string, onCancel: OnCancel | undefined, useCache: TtlCache | null): Promise<DnsRecord[]> {
     const key = `${rrtype}:${name.toLowerCase()}`;
     const cached = useCache?.get(key);
     if (cached) return cached.error ? Promise.reject(cached.error) : Promise.resolve([...cached.records!]);
@@ -156,35 +151,28 @@ export function createDnsModule(config: Config): DnsModule {
     return new Promise<DnsRecord[]>((ok, fail) => {
       const waiter = new Waiter(shared, ok, fail, leave);
       shared.waiters.add(waiter);
-      if (timeout) waiter.timer = setTimeout(() => waiter.abandon(new DnsTimeoutError()), timeout);
       onCancel?.(() => waiter.abandon(new CanceledError()));
     });
   }
 
-  const handler: Handler<'dns.request'> = (effect, ctx) => {
-    const count = ctx.task.local(requestCount, () => ({ n: 0 }));
-    if (++count.n > maxRequests) {
-      throw new CoraxError('ELIMIT', `DNS request limit reached: ${maxRequests} per task (dns.maxRequests)`);
-    }
-    return resolve(effect.rrtype, effect.name, (fn) => ctx.onCancel(fn), effect.timeout, cache);
-  };
+  const handler: Handler<'dns.request'> = (effect, call) => resolve(effect.rrtype, effect.name, (fn) => call.onCancel(fn), cache);
 
   async function lookup(host: string, onCancel?: OnCancel): Promise<Address[]> {
-    const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+    let bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+    if (bare.endsWith('.')) bare = bare.slice(0, -1); // an absolute name: the same host
     const family = ipVersion(bare);
     if (family) return [{ address: bare, family }];
     hosts ??= hostsFile();
     const fromHosts = hosts.get(bare.toLowerCase());
     if (fromHosts) return fromHosts;
-    const [v4, v6] = await Promise.allSettled([
-      resolve('a', bare, onCancel, undefined, lookupCache),
-      resolve('aaaa', bare, onCancel, undefined, lookupCache),
-    ]);
+    const [v4, v6] = await Promise.allSettled([resolve('a', bare, onCancel, lookupCache), resolve('aaaa', bare, onCancel, lookupCache)]);
     const addresses: Address[] = [];
     if (v4.status === 'fulfilled') for (const a of v4.value as string[]) addresses.push({ address: a, family: 4 });
     if (v6.status === 'fulfilled') for (const a of v6.value as string[]) addresses.push({ address: a, family: 6 });
     if (addresses.length) return addresses;
-    throw v4.status === 'rejected' ? v4.reason : (v6 as PromiseRejectedResult).reason;
+    const reason = v4.status === 'rejected' ? v4.reason : (v6 as PromiseRejectedResult).reason;
+    if (reason instanceof CanceledError) throw reason;
+    throw new HostNotFoundError(bare, { cause: reason });
   }
 
   function netLookup(options: { guard?: boolean; onCancel?: OnCancel } = {}): LookupFunction {
@@ -202,5 +190,5 @@ export function createDnsModule(config: Config): DnsModule {
     }) as LookupFunction;
   }
 
-  return { handler, lookup, netLookup, close: () => transport.close() };
+  return { handlers: { 'dns.request': handler }, lookup, netLookup, close: () => transport.close() };
 }

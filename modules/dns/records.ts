@@ -1,6 +1,6 @@
 import type { Answer, Packet } from 'dns-packet';
 import type { DnsRecord, DnsType } from '../../effects/dns.ts';
-import { CoraxError, NodataError, NxdomainError, ServfailError } from '../../effects/errors.ts';
+import { CoraxError, DnsRefusedError, NodataError, NxdomainError, ServfailError } from '../../effects/errors.ts';
 import { ipVersion } from '../../effects/ip.ts';
 
 export const wireType: Record<DnsType, string> = {
@@ -64,13 +64,13 @@ function convert(rrtype: DnsType, answer: Answer): DnsRecord {
     case 'soa': {
       const soa = record(data);
       return {
-        mname: text(soa.mname),
-        rname: text(soa.rname),
+        ns: text(soa.mname),
+        contact: text(soa.rname),
         serial: number(soa.serial),
         refresh: number(soa.refresh),
         retry: number(soa.retry),
-        expire: number(soa.expire),
-        minimum: number(soa.minimum),
+        expiry: number(soa.expire),
+        nx: number(soa.minimum),
       };
     }
   }
@@ -83,17 +83,18 @@ export interface Outcome {
   ttl: number;
 }
 
-/** Turns an answer packet into records or the DESIGN error for its rcode. */
 /** How long a negative answer may be cached: the SOA's TTL, capped by its minimum. */
 function negativeTtl(packet: Packet): number {
   const soa = packet.authorities?.find((a) => a.type === 'SOA') as { ttl?: number; data?: { minimum?: number } } | undefined;
   return soa ? Math.min(soa.ttl ?? 0, soa.data?.minimum ?? 0) : 0;
 }
 
+/** Turns an answer packet into records or the DESIGN error for its rcode. */
 export function interpret(rrtype: DnsType, packet: Packet): Outcome {
   const rcode = (packet as { rcode?: string }).rcode;
   if (rcode === 'NXDOMAIN') return { error: new NxdomainError(), ttl: negativeTtl(packet) };
   if (rcode === 'SERVFAIL') return { error: new ServfailError(), ttl: 0 };
+  if (rcode === 'REFUSED') return { error: new DnsRefusedError(), ttl: 0 };
   if (rcode && rcode !== 'NOERROR') return { error: new CoraxError(rcode, `DNS server answered ${rcode}`), ttl: 0 };
   const type = wireType[rrtype];
   const matching = (packet.answers ?? []).filter((a) => a.type === type);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ipVersion } from '../../effects/ip.ts';
-import { parseHostPort } from '../../runtime/config.ts';
+import { parseHostPort } from '../../effects/host-port.ts';
 
 /** The nameservers of /etc/resolv.conf (port 53), or 127.0.0.1 when there are none. */
 export function systemNameservers(path = '/etc/resolv.conf'): string[] {
@@ -26,6 +26,8 @@ export interface NameServer {
 
 /** `1.2.3.4`, `1.2.3.4:5353`, `::1`, `[::1]:5353`. */
 export function parseNameServer(text: string): NameServer {
-  const { host, port } = parseHostPort(text, 53);
+  const parsed = parseHostPort(text, 53);
+  if (!parsed) throw new TypeError(`not a name server address: ${JSON.stringify(text)}`);
+  const { host, port } = parsed;
   return { host, port, family: ipVersion(host) === 6 ? 6 : 4 };
 }

@@ -11,8 +11,8 @@ export interface TransportOptions {
   servers: NameServer[];
   /** Milliseconds per attempt. */
   timeout: number;
-  /** Attempts after the first, each on a fresh socket with a fresh id, rotating servers. */
-  retransmits: number;
+  /** Attempts in all (Rspamd's `retransmits`), each on a fresh socket with a fresh id, rotating servers. */
+  attempts: number;
 }
 
 const ids = new Uint16Array(512);
@@ -96,6 +96,8 @@ class UdpAttempt {
   private done = false;
   private timer: NodeJS.Timeout | null = null;
   private off: (() => void) | null = null;
+  /** A malformed datagram with our id: kept as the reason, but the real answer may still come. */
+  private malformed: MalformedAnswerError | null = null;
 
   constructor(
     private readonly live: Set<{ close(): void }>,
@@ -113,7 +115,7 @@ class UdpAttempt {
     socket.on('message', (msg, rinfo) => this.message(msg, rinfo));
     socket.on('error', (error) => this.finish({ error: new CoraxError((error as NodeJS.ErrnoException).code ?? 'EIO', error.message, { cause: error }) }));
     this.off = token.on(() => this.finish({ error: new CanceledError() }));
-    this.timer = setTimeout(() => this.finish({ timeout: true }), timeout);
+    this.timer = setTimeout(() => this.finish(this.malformed ? { error: this.malformed } : { timeout: true }), timeout);
     const query = dnsPacket.encode({ type: 'query', id: this.id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: this.type as 'A', name: this.name, class: 'IN' }] });
     socket.send(query, this.server.port, this.server.host);
   }
@@ -125,7 +127,7 @@ class UdpAttempt {
   private message(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (rinfo.port !== this.server.port || !sameAddress(rinfo.address, this.server.host)) return; // not from the queried server
     const answer = acceptAnswer(msg, this.id, this.name, this.type);
-    if (answer instanceof MalformedAnswerError) this.finish({ error: answer });
+    if (answer instanceof MalformedAnswerError) this.malformed = answer;
     else if (answer) this.finish({ packet: answer });
   }
 
@@ -156,16 +158,16 @@ export class DnsTransport {
   constructor(private readonly options: TransportOptions) {}
 
   async query(name: string, type: string, token: CancelToken): Promise<Packet> {
-    const { servers, retransmits, timeout } = this.options;
+    const { servers, attempts, timeout } = this.options;
     const start = this.rotation++ % servers.length;
     let lastError: CoraxError | null = null;
-    for (let attempt = 0; attempt <= retransmits; attempt++) {
+    for (let attempt = 0; attempt < attempts; attempt++) {
       if (token.canceled) throw new CanceledError();
       const server = servers[(start + attempt) % servers.length];
       const r = await this.udp(server, name, type, timeout, token);
       if ('timeout' in r) continue;
       if ('error' in r) {
-        if (r.error instanceof MalformedAnswerError || r.error instanceof CanceledError) throw r.error;
+        if (r.error instanceof CanceledError) throw r.error;
         lastError = r.error;
         continue;
       }

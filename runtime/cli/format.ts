@@ -1,4 +1,4 @@
-import type { ScanResult } from '../scan.ts';
+import type { ScanResult } from '../scan/scan.ts';
 
 function fixed(n: number): string {
   return n.toFixed(2);

@@ -1,8 +1,8 @@
 import type { Interpreter } from '../../effects/handler.ts';
-import type { Config } from '../config.ts';
-import { createLiveInterpreter } from '../live-interpreter.ts';
-import { record } from '../record.ts';
-import { replay } from '../replay.ts';
+import type { Config } from '../config/config.ts';
+import { createLiveInterpreter } from '../interpreters/live.ts';
+import { record } from '../interpreters/record.ts';
+import { replay } from '../interpreters/replay.ts';
 import { UsageError } from './main.ts';
 
 /** `--io live | record:FILE | replay:FILE` → the interpreter to scan with. */

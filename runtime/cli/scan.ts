@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config-file.ts';
-import { createLogger } from '../logger.ts';
-import { createScanner } from '../scanner.ts';
-import type { Envelope } from '../task.ts';
+import { loadConfig } from '../config/config-file.ts';
+import { createLogger } from '../log/logger.ts';
+import { createScanner } from '../scan/scanner.ts';
+import type { Envelope } from '../scan/task.ts';
 import { checkReply } from '../server/reply.ts';
 import { interpreterFor } from './io.ts';
 import { formatResult } from './format.ts';

@@ -1,9 +1,9 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { action, main, resource, suspend, type Operation } from 'effection';
-import { loadConfig } from '../config-file.ts';
-import { hostPort } from '../config.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import { loadConfig } from '../config/config-file.ts';
+import { isHostPort } from '../config/config.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
 import { startScanServer, type ScanServer, type ScanServerOptions } from '../server/http-server.ts';
 import { superviseWorkers } from '../server/cluster.ts';
 import { UsageError } from './main.ts';
@@ -46,7 +46,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const { config, path } = await loadConfig(values.config);
   const workers = Number(values.workers ?? config.server.workers);
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got ${values.workers}`);
-  if (values.bind !== undefined && !hostPort.test(values.bind)) throw new UsageError(`--bind ${values.bind}: expected HOST:PORT`);
+  if (values.bind !== undefined && !isHostPort(values.bind)) throw new UsageError(`--bind ${values.bind}: expected HOST:PORT`);
   const logger = createLogger({ level: values['log-level'], async: true });
   const bind = values.bind ?? config.server.bind;
 

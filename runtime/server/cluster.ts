@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { action, suspend, type Operation } from 'effection';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../log/logger.ts';
 
 export interface ClusterOptions {
   workers: number;

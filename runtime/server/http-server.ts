@@ -1,9 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Interpreter } from '../../effects/handler.ts';
-import { parseHostPort, type Config } from '../config.ts';
-import { createLogger, type Logger } from '../logger.ts';
-import { createScanner, nextTaskId, type Scanner } from '../scanner.ts';
+import type { Config } from '../config/config.ts';
+import { parseHostPort } from '../../effects/host-port.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { createScanner, nextTaskId, type Scanner } from '../scan/scanner.ts';
 import { checkReply } from './reply.ts';
 import { envelopeFrom } from './request.ts';
 import { Stats } from './stats.ts';
@@ -185,7 +186,10 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     }
   });
 
-  const { host, port } = parseHostPort(options.bind ?? limits.bind, 11333);
+  const bind = options.bind ?? limits.bind;
+  const parsed = parseHostPort(bind, 11333);
+  if (!parsed) throw new TypeError(`bind address ${JSON.stringify(bind)}: expected HOST:PORT`);
+  const { host, port } = parsed;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port, backlog: 4096 }, () => {

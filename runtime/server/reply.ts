@@ -1,4 +1,4 @@
-import type { ScanResult } from '../scan.ts';
+import type { ScanResult } from '../scan/scan.ts';
 
 /** Rspamd prints whole numbers as `4.0` and others with six decimals. */
 export function rspamdNumber(n: number): string {

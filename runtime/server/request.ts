@@ -1,4 +1,4 @@
-import type { Envelope } from '../task.ts';
+import type { Envelope } from '../scan/task.ts';
 
 /** Headers that frame the HTTP exchange itself; they never reach a rule. */
 const transport = new Set(['content-length', 'connection', 'host', 'transfer-encoding', 'keep-alive', 'expect', 'te', 'upgrade']);

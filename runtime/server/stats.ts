@@ -1,4 +1,4 @@
-import { actionNames } from '../config.ts';
+import { actionNames } from '../config/config.ts';
 
 /** Server counters: what /stat shows as JSON and /metrics in Prometheus text. */
 export class Stats {

@@ -32,11 +32,12 @@ Descriptors('tcp connection operations carry the connection id', () => {
   assert.ok(done.done);
   const [, conn] = done.value as [null, ReturnType<typeof Object>];
   const c = conn as unknown as import('../../index.ts').TcpConnection;
-  assert.equal(first(c.write('x')), { type: 'tcp.write', conn: 'tcp0', data: 'x' });
-  assert.equal(first(c.readUntil('\r\n')), { type: 'tcp.read', conn: 'tcp0', mode: 'until', pattern: '\r\n' });
-  assert.equal(first(c.readBytes(4)), { type: 'tcp.read', conn: 'tcp0', mode: 'bytes', n: 4 });
-  assert.equal(first(c.readOnce()), { type: 'tcp.read', conn: 'tcp0', mode: 'once' });
-  assert.equal(first(c.readUntilEof()), { type: 'tcp.read', conn: 'tcp0', mode: 'eof' });
+  // the connect's timeout bounds each read and write too, and travels in their descriptors
+  assert.equal(first(c.write('x')), { type: 'tcp.write', conn: 'tcp0', data: 'x', timeout: 100 });
+  assert.equal(first(c.readUntil('\r\n')), { type: 'tcp.read', conn: 'tcp0', mode: 'until', pattern: '\r\n', timeout: 100 });
+  assert.equal(first(c.readBytes(4)), { type: 'tcp.read', conn: 'tcp0', mode: 'bytes', n: 4, timeout: 100 });
+  assert.equal(first(c.readOnce()), { type: 'tcp.read', conn: 'tcp0', mode: 'once', timeout: 100 });
+  assert.equal(first(c.readUntilEof()), { type: 'tcp.read', conn: 'tcp0', mode: 'eof', timeout: 100 });
   assert.equal(first(c.close()), { type: 'tcp.close', conn: 'tcp0' });
   assert.throws(() => tcp.connect({ host: 'x', port: 70000 })[Symbol.iterator]().next(), /`port` must be 1-65535/);
 });

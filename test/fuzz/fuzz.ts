@@ -9,7 +9,7 @@
 import net from 'node:net';
 import dnsPacket, { type Answer } from 'dns-packet';
 import { pino } from 'pino';
-import { createRandom, type Random } from '../../runtime/random.ts';
+import { createRandom, type Random } from '../../runtime/interpreters/random.ts';
 import { acceptAnswer } from '../../modules/dns/transport.ts';
 import { interpret, MalformedAnswerError } from '../../modules/dns/records.ts';
 import { dnsTypes } from '../../effects/dns.ts';

@@ -44,7 +44,7 @@ Cancel('thousands of tasks timing out mid-I/O: every effect torn down, handles b
     name: 'STUCK',
     mime: false,
     *callback() {
-      const [, conn] = yield* tcp.connect({ host: line.host, port: line.port, ioTimeout: 60_000 });
+      const [, conn] = yield* tcp.connect({ host: line.host, port: line.port, readTimeout: 60_000 });
       yield* conn!.write('SILENT\r\n');
       yield* all([
         http.request({ url: `${web.url}/stall`, timeout: 60_000 }),
@@ -54,7 +54,7 @@ Cancel('thousands of tasks timing out mid-I/O: every effect torn down, handles b
       ]);
     },
   });
-  const io = createLiveInterpreter({ symbols: [], dns: { servers: [names.address], timeout: 60_000, retransmits: 0 } });
+  const io = createLiveInterpreter({ symbols: [], dns: { servers: [names.address], timeout: 60_000, retransmits: 1 } });
   const reports: TaskReport[] = [];
   const scanner = createScanner({ symbols: [STUCK], taskTimeout: 50 }, { io, logger: silent, onTaskEnd: (r) => reports.push(r) });
   await scanner.scan('');

@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Coroutine, type Host } from '../../runtime/coroutine.ts';
+import { Coroutine, type Host } from '../../runtime/driver/coroutine.ts';
 import { http, time, all, race, suspend, CanceledError, TimeoutError, type Effect, type EffectContext, type HandlerResult, type Operation } from '../../index.ts';
-import { TaskRun } from '../../runtime/task-run.ts';
+import { TaskRun } from '../../runtime/scan/task-run.ts';
 import { silent } from '../support/logger.ts';
 
 /** A host whose handler is given by the test; it records what happens. */
@@ -12,7 +12,8 @@ function host(handler: (effect: Effect, ctx: EffectContext) => HandlerResult<unk
   const h: Host & { events: string[]; readonly pendingCount: number; failures: unknown[] } = {
     scope: new TaskRun('t1', () => 'key', silent),
     symbol: 'SYM',
-    handle: handler,
+    // a clock whose timers never fire: these tests are about the driver, not about timeouts
+    io: { handle: handler, base: handler, clock: { now: () => 0, setTimer: () => () => {} }, config: {} },
     failures: [],
     fail(error) {
       h.failures.push(error);

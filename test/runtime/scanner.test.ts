@@ -6,9 +6,13 @@ import {
   defineSymbol,
   dns,
   http,
+  redis,
+  tcp,
   time,
   faults,
   UnexpectedEffectError,
+  type Operation,
+  type Result,
   type ScanResult,
   type TaskReport,
   type TestHandlers,
@@ -444,32 +448,48 @@ Mime('a mime: false symbol does not wait for the body and gets a clear error if 
 
 const Faults = suite('faults in handlers');
 
-Faults('faults.* reach the rule with the DESIGN codes and messages', async () => {
+Faults("faults.* reach the rule as each family words them (Rspamd's wording)", async () => {
   const results: Record<string, string> = {};
-  const table: [string, () => Error][] = [
-    ['timeout', faults.timeout],
-    ['refused', faults.refused],
-    ['nxdomain', faults.nxdomain],
-    ['nodata', faults.nodata],
-    ['servfail', faults.servfail],
+  const dnsRequest = (): Operation<Result<unknown>> => dns.request({ type: 'a', name: 'x.test' });
+  const httpRequest = (): Operation<Result<unknown>> => http.request({ url: 'http://x.test/' });
+  const tcpConnect = (): Operation<Result<unknown>> => tcp.connect({ host: 'x.test', port: 25 });
+  const redisGet = (): Operation<Result<unknown>> => redis.request({ servers: '127.0.0.1:6379' }, ['GET', 'k']);
+  const table: [string, () => Operation<Result<unknown>>, string, () => Error][] = [
+    ['dns timeout', dnsRequest, 'dns.request', faults.timeout],
+    ['dns refused', dnsRequest, 'dns.request', faults.refused],
+    ['dns nxdomain', dnsRequest, 'dns.request', faults.nxdomain],
+    ['dns nodata', dnsRequest, 'dns.request', faults.nodata],
+    ['dns servfail', dnsRequest, 'dns.request', faults.servfail],
+    ['http timeout', httpRequest, 'http.request', faults.timeout],
+    ['http refused', httpRequest, 'http.request', faults.refused],
+    ['http eof', httpRequest, 'http.request', faults.eof],
+    ['tcp refused', tcpConnect, 'tcp.connect', faults.refused],
+    ['redis refused', redisGet, 'redis.request', faults.refused],
+    ['redis timeout', redisGet, 'redis.request', faults.timeout],
   ];
-  for (const [name, make] of table) {
+  for (const [name, op, type, make] of table) {
     const S = defineSymbol({
       name: 'S',
       *callback(task) {
-        const [err] = yield* dns.request({ type: 'a', name: 'x.test' });
+        const [err] = yield* op();
         task.insertResult('E', 1, err!);
       },
     });
-    const r: ScanResult = await scanner([S], {}, { 'dns.request': () => { throw make(); } }).s.scan('');
+    const r: ScanResult = await scanner([S], {}, { [type]: () => { throw make(); } }).s.scan('');
     results[name] = r.symbols.E.options![0];
   }
   assert.equal(results, {
-    timeout: 'IO timeout',
-    refused: 'Connection refused',
-    nxdomain: 'no records with this name',
-    nodata: 'requested record is not found',
-    servfail: 'server fail',
+    'dns timeout': 'query timed out',
+    'dns refused': 'query refused',
+    'dns nxdomain': 'no records with this name',
+    'dns nodata': 'requested record is not found',
+    'dns servfail': 'server fail',
+    'http timeout': 'IO timeout',
+    'http refused': 'IO write error: Connection refused',
+    'http eof': 'IO read error: unexpected EOF',
+    'tcp refused': 'Socket error detected: Connection refused',
+    'redis refused': 'Connection refused',
+    'redis timeout': 'Connection timed out',
   });
 });
 

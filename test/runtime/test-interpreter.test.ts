@@ -91,25 +91,28 @@ Handlers('time needs no handler and costs no real time', async () => {
   assert.ok(Date.now() - started < 1000);
 });
 
-Handlers('inside a handler, yield* time.sleep makes the effect take virtual time', async () => {
+Handlers("inside a handler, yield* time.sleep makes the effect take virtual time, and the effect's own timeout still holds", async () => {
   const S = defineSymbol({
     name: 'S',
     *callback(task) {
       const t0 = yield* time.now();
       const [err] = yield* http.request({ url: 'http://slow/', timeout: 100 });
       const t1 = yield* time.now();
-      task.insertResult('S', 1, t1 - t0, err ? 'error' : 'ok');
+      const [late, res] = yield* http.request({ url: 'http://slow/', timeout: 300 });
+      const t2 = yield* time.now();
+      task.insertResult('S', 1, t1 - t0, err ? err.message : 'ok', t2 - t1, late ? late.message : res.content);
     },
   });
   const handlers: TestHandlers = {
     'http.request': function* () {
       yield* time.sleep(250);
-      return { content: 'late' };
+      return { content: 'in time' };
     },
   };
   const r = await runSymbol(S, { io: createTestInterpreter({ handlers }), logger: silent });
-  assert.equal(r.symbols.S.options, ['250', 'ok']);
-  assert.is(r.timeReal, 0.25);
+  // 250 ms against a 100 ms timeout: IO timeout at 100, as live; against 300 ms: the answer at 250
+  assert.equal(r.symbols.S.options, ['100', 'IO timeout', '250', 'in time']);
+  assert.is(r.timeReal, 0.35);
 });
 
 Handlers('keeps a trace of every effect and its result, keyed by position', async () => {

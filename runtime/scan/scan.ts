@@ -1,9 +1,9 @@
-import type { Operation } from '../effects/effect.ts';
-import type { Handle, Interpreter } from '../effects/handler.ts';
-import type { CoraxError } from '../effects/errors.ts';
-import { currentCoroutine } from './coroutine.ts';
-import { actionFor, type Action, type Config } from './config.ts';
-import type { Logger } from './logger.ts';
+import type { Operation } from '../../effects/effect.ts';
+import type { Interpreter } from '../../effects/handler.ts';
+import type { CoraxError } from '../../effects/errors.ts';
+import { currentCoroutine, type DriverIo } from '../driver/coroutine.ts';
+import { actionFor, type Action, type Config } from '../config/config.ts';
+import type { Logger } from '../log/logger.ts';
 import type { Message } from './message.ts';
 import type { Group, Plan } from './plan.ts';
 import { SymbolRun, type SymbolOutcome, type SymbolParent } from './symbol-run.ts';
@@ -43,6 +43,8 @@ export interface ScanContext {
   readonly config: Config;
   readonly plan: Plan;
   readonly io: Interpreter;
+  /** The interpreter as the driver sees it (handle, base, clock, config), made once per scanner. */
+  readonly driverIo: DriverIo;
   readonly logger: Logger;
   readonly onTaskEnd?: (report: TaskReport, result: ScanResult | null) => void;
 }
@@ -63,7 +65,7 @@ export class Scan implements SymbolParent, TaskOwner {
   finished = false;
   readonly run: TaskRun;
   readonly task: Task;
-  readonly handle: Handle;
+  readonly io: DriverIo;
   private stageIndex = 0;
   private groupIndex = 0;
   private current: GroupState | null = null;
@@ -85,7 +87,7 @@ export class Scan implements SymbolParent, TaskOwner {
   ) {
     this.run = new TaskRun(id, recordKey, ctx.logger);
     this.task = new Task(id, message, envelope, this);
-    this.handle = ctx.io.handle;
+    this.io = ctx.driverIo;
     this.startedAt = ctx.io.clock.now();
   }
 
@@ -217,21 +219,32 @@ export class Scan implements SymbolParent, TaskOwner {
 
   fail(error: CoraxError): void {
     if (this.finished) return;
-    this.end();
-    this.report(null, error);
+    // settle first: whatever halting the symbols does (their finally blocks), the scan has its answer
+    this.finished = true;
     this.settle?.(null, error);
+    try {
+      this.end();
+    } finally {
+      this.report(null, error);
+    }
   }
 
   private finish(): void {
     if (this.finished) return;
-    this.end();
-    const result = this.result();
-    this.report(result);
+    this.finished = true;
+    let result: ScanResult | null = null;
+    try {
+      this.end();
+      result = this.result();
+    } catch (error) {
+      this.settle?.(null, error as CoraxError);
+      throw error;
+    }
     this.settle?.(result);
+    this.report(result);
   }
 
   private end(): void {
-    this.finished = true;
     this.cancelTaskTimer?.();
     this.cancelTaskTimer = null;
     this.haltRunning('halted');

@@ -1,12 +1,12 @@
-import type { Interpreter } from '../effects/handler.ts';
-import type { ConfigInput } from './config.ts';
-import type { Logger } from './logger.ts';
-import { use } from './interpreter.ts';
+import type { Interpreter } from '../../effects/handler.ts';
+import type { ConfigInput } from '../config/config.ts';
+import type { Logger } from '../log/logger.ts';
+import { use } from '../interpreters/use.ts';
 import { createScanner } from './scanner.ts';
 import type { ScanResult } from './scan.ts';
 import type { SymbolDefinition } from './symbol.ts';
 import type { Envelope } from './task.ts';
-import { traceInto, type TraceEntry } from './trace.ts';
+import { traceInto, type TraceEntry } from '../interpreters/trace.ts';
 
 export interface RunSymbolOptions {
   /** The message and envelope (all optional). */

@@ -1,18 +1,18 @@
-import type { Effect, Instruction, Operation } from '../effects/effect.ts';
-import { isThenable, type EffectContext, type Handle, type HandlerResult } from '../effects/handler.ts';
-import type { CoraxError } from '../effects/errors.ts';
-import { Coroutine, type Host } from './coroutine.ts';
+import type { Instruction, Operation } from '../../effects/effect.ts';
+import { isThenable } from '../../effects/handler.ts';
+import type { CoraxError } from '../../effects/errors.ts';
+import { Coroutine, type DriverIo, type Host } from '../driver/coroutine.ts';
 import type { SymbolDefinition } from './symbol.ts';
 import type { Task } from './task.ts';
 import type { TaskRun } from './task-run.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../log/logger.ts';
 
 export type SymbolOutcome = 'ok' | 'error' | 'timeout' | 'halted' | 'skipped';
 
 /** What a running symbol needs from its scan. */
 export interface SymbolParent {
   readonly run: TaskRun;
-  readonly handle: Handle;
+  readonly io: DriverIo;
   readonly logger: Logger;
   setTimer(ms: number, fn: () => void): () => void;
   fail(error: CoraxError): void;
@@ -72,8 +72,8 @@ export class SymbolRun implements Host {
     return this.def.name;
   }
 
-  handle(effect: Effect, ctx: EffectContext): HandlerResult<unknown> {
-    return this.parent.handle(effect, ctx);
+  get io(): DriverIo {
+    return this.parent.io;
   }
 
   fail(error: CoraxError): void {

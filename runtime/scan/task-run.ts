@@ -1,5 +1,5 @@
-import type { TaskScope } from '../effects/handler.ts';
-import type { Logger } from './logger.ts';
+import type { TaskScope } from '../../effects/handler.ts';
+import type { Logger } from '../log/logger.ts';
 
 /**
  * One scan's scope, as handlers see it: identity, task-local state, and the

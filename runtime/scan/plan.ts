@@ -1,5 +1,5 @@
 import type { SymbolDefinition } from './symbol.ts';
-import { requiredScore, type Config } from './config.ts';
+import { requiredScore, type Config } from '../config/config.ts';
 
 /** Symbols that start together; within a group, `deps` order them. */
 export interface Group {

@@ -1,4 +1,4 @@
-import type { Clock } from '../effects/handler.ts';
+import type { Clock } from '../../effects/handler.ts';
 import { createRandom, type Random } from './random.ts';
 
 /** Wall-clock time and real timers, for live I/O. */

@@ -1,8 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Effect } from '../effects/effect.ts';
-import type { EffectContext, HandlerResult, Interpreter } from '../effects/handler.ts';
-import { toCoraxError } from '../effects/errors.ts';
-import { observe } from './interpreter.ts';
+import type { Clock, Interpreter, Middleware } from '../../effects/handler.ts';
+import { toCoraxError } from '../../effects/errors.ts';
+import { observe, use } from './use.ts';
 import {
   coraxVersion,
   encodeResult,
@@ -58,6 +57,28 @@ export function writeRecording(path: string, entries: readonly RecordingEntry[])
 }
 
 /**
+ * The recorder as middleware: every effect and how it ended for the rule
+ * (value, error in its family's wording, timeout, cancellation), redacted.
+ */
+export function recordInto(entries: RecordingEntry[], clock: Clock, redact?: RedactOptions): Middleware {
+  return (next) => (effect, ctx) => {
+    const started = clock.now();
+    const add = (result: RecordedResult): void => {
+      entries.push(redactEntry({ task: ctx.task.recordKey, key: ctx.key, effect, result, ms: Math.max(0, clock.now() - started) }, redact));
+    };
+    return observe(next, effect, ctx, {
+      settled(ok, value) {
+        if (ok) return add({ ok: true, value: encodeResult(effect.type, value) });
+        const err = toCoraxError(value);
+        if (err.fatal) return; // a test failure from the wrapped interpreter, not an outcome of the effect
+        add({ ok: false, error: err.toJSON() });
+      },
+      canceled: (reason) => add(reason === 'timeout' ? { timeout: true } : { canceled: true }),
+    });
+  };
+}
+
+/**
  * Wraps any interpreter and writes down every effect and its result:
  * versioned JSON Lines keyed by task and position, secrets redacted.
  *
@@ -68,29 +89,7 @@ export function writeRecording(path: string, entries: readonly RecordingEntry[])
  */
 export function record(inner: Interpreter, options: RecordOptions = {}): Recorder {
   const entries: RecordingEntry[] = [];
-  const clock = inner.clock;
-
-  const add = (effect: Effect, ctx: EffectContext, result: RecordedResult, started: number): void => {
-    entries.push(redactEntry({ task: ctx.task.recordKey, key: ctx.key, effect, result, ms: Math.max(0, clock.now() - started) }, options.redact));
-  };
-
-  const handle = (effect: Effect, ctx: EffectContext): HandlerResult<unknown> => {
-    const started = clock.now();
-    let done = false;
-    ctx.onCancel(() => {
-      if (done) return;
-      done = true;
-      add(effect, ctx, { canceled: true }, started);
-    });
-    return observe(inner.handle, effect, ctx, (ok, value) => {
-      if (done) return;
-      done = true;
-      if (ok) return add(effect, ctx, { ok: true, value: encodeResult(effect.type, value) }, started);
-      const err = toCoraxError(value);
-      if (err.fatal) return; // a test failure from the wrapped interpreter, not an outcome of the effect
-      add(effect, ctx, { ok: false, error: err.toJSON() }, started);
-    });
-  };
+  const wrapped = use(inner, recordInto(entries, inner.clock, options.redact));
 
   const flush = (): void => {
     if (options.path) writeRecording(options.path, entries);
@@ -102,8 +101,9 @@ export function record(inner: Interpreter, options: RecordOptions = {}): Recorde
 
   let closing: Promise<void> | null = null;
   return {
-    handle,
-    clock,
+    handle: wrapped.handle,
+    base: wrapped.base,
+    clock: inner.clock,
     get entries() {
       return entries;
     },

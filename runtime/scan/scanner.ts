@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Interpreter } from '../effects/handler.ts';
-import { defineConfig, type Config, type ConfigInput } from './config.ts';
-import { defaultLogger, type Logger } from './logger.ts';
+import type { Interpreter } from '../../effects/handler.ts';
+import { defineConfig, type Config, type ConfigInput } from '../config/config.ts';
+import { defaultLogger, type Logger } from '../log/logger.ts';
 import { Message } from './message.ts';
 import { buildPlan } from './plan.ts';
 import { Scan, type ScanResult, type TaskReport } from './scan.ts';
 import type { Envelope } from './task.ts';
-import { createLiveInterpreter } from './live-interpreter.ts';
+import { createLiveInterpreter } from '../interpreters/live.ts';
 
 export interface ScannerOptions {
   /** Where effects go; default `createLiveInterpreter(config)`, closed with the scanner. */
@@ -71,7 +71,8 @@ export function createScanner(input: Config | ConfigInput, options: ScannerOptio
   const config = defineConfig(input);
   const ownsIo = options.io === undefined;
   const io = options.io ?? createLiveInterpreter(config);
-  const context = { config, plan: buildPlan(config), io, logger: options.logger ?? defaultLogger(), onTaskEnd: options.onTaskEnd };
+  const driverIo = { handle: io.handle, base: io.base ?? io.handle, clock: io.clock, config: config as unknown as Readonly<Record<string, unknown>> };
+  const context = { config, plan: buildPlan(config), io, driverIo, logger: options.logger ?? defaultLogger(), onTaskEnd: options.onTaskEnd };
   let active = 0;
   let closed = false;
   const done = <T>(value: T): T => {

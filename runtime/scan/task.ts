@@ -1,8 +1,8 @@
-import { SCHEDULE, type CallbackTask } from '../effects/callback.ts';
-import type { Operation } from '../effects/effect.ts';
-import type { Logger } from './logger.ts';
+import { SCHEDULE, type CallbackTask } from '../../effects/callback.ts';
+import type { Operation } from '../../effects/effect.ts';
+import type { Logger } from '../log/logger.ts';
 import type { Message, MessagePart, MessageUrl } from './message.ts';
-import { actionNames, type Action } from './config.ts';
+import { actionNames, type Action } from '../config/config.ts';
 
 /** The envelope and request headers of a scan (Rspamd's scan-request headers). */
 export interface Envelope {

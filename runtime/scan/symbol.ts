@@ -1,4 +1,4 @@
-import type { Instruction } from '../effects/effect.ts';
+import type { Instruction } from '../../effects/effect.ts';
 import type { Task } from './task.ts';
 
 export type SymbolType = 'prefilter' | 'normal' | 'postfilter';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { Effect } from '../effects/effect.ts';
-import { suspend, type EffectContext, type HandlerResult, type Interpreter } from '../effects/handler.ts';
-import { deserializeError, describeEffect, DivergenceError } from '../effects/errors.ts';
+import type { Effect } from '../../effects/effect.ts';
+import { suspend, type EffectContext, type HandlerResult, type Interpreter } from '../../effects/handler.ts';
+import { deserializeError, DivergenceError } from '../../effects/errors.ts';
+import { describeEffect } from '../../effects/family.ts';
 import { VirtualClock } from './clock.ts';
 import { record, writeRecording, type Recorder } from './record.ts';
 import {
@@ -35,7 +36,11 @@ export interface ReplayOptions {
   onMissing?: 'error' | 'live';
   /** The interpreter that performs missing effects when `onMissing` is `live`. */
   live?: Interpreter;
-  /** `instant` (default) answers at once; `recorded` takes each effect's recorded time on the virtual clock. */
+  /**
+   * `recorded` (default) takes each effect's recorded time on the virtual
+   * clock, so concurrent effects complete in the recorded order and timeouts
+   * fire when they fired; `instant` answers at once.
+   */
   timing?: 'instant' | 'recorded';
   /** The virtual clock (or its start time). */
   clock?: VirtualClock | number;
@@ -118,8 +123,9 @@ export function replay(options: ReplayOptions): Replayer {
 
   const answer = (entry: RecordingEntry): HandlerResult<unknown> => {
     const result = entry.result;
-    if ('canceled' in result) return suspend(() => {}); // cancelled when recorded: it will be again
-    if (options.timing !== 'recorded' || entry.ms <= 0) return settled(entry);
+    // no answer when recorded (its timeout fired, or nobody waited): none now, so the same happens again
+    if ('canceled' in result || 'timeout' in result) return suspend(() => {});
+    if (options.timing === 'instant' || entry.ms <= 0) return settled(entry);
     return suspend((resolve, reject) =>
       clock.setTimer(entry.ms, () => {
         try {
@@ -133,7 +139,7 @@ export function replay(options: ReplayOptions): Replayer {
 
   /** The recorded outcome: the value (decoded once), or the error thrown as its own class. */
   function settled(entry: RecordingEntry): unknown {
-    const result = entry.result as Exclude<RecordingEntry['result'], { canceled: true }>;
+    const result = entry.result as Extract<RecordingEntry['result'], { ok: boolean }>;
     if (!result.ok) throw deserializeError(result.error);
     if (!decoded.has(entry)) decoded.set(entry, decodeResult(entry.effect.type, result.value));
     return decoded.get(entry);
@@ -151,10 +157,7 @@ export function replay(options: ReplayOptions): Replayer {
     const actual = redactEffect(effect, options.redact);
     const where = `${task}/${key}`;
     if (!entry) {
-      if (recorder) {
-        const out = recorder.handle(effect, ctx);
-        return out instanceof Promise ? clock.hold(out) : out;
-      }
+      if (recorder) return recorder.handle(effect, ctx);
       throw new DivergenceError(
         where,
         undefined,

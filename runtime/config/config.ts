@@ -1,0 +1,176 @@
+import { ConfigError } from '../../effects/errors.ts';
+import { configSections, type FamilyConfigs } from '../../effects/family.ts';
+import { count, invalid, onlyKeys, positive, section } from '../../effects/config-check.ts';
+import { parseHostPort } from '../../effects/host-port.ts';
+import type { SymbolDefinition } from '../scan/symbol.ts';
+import '../families.ts';
+
+/** Actions in order of severity, Rspamd's names. */
+export const actionNames = ['reject', 'soft reject', 'rewrite subject', 'add header', 'greylist'] as const;
+export type ActionName = (typeof actionNames)[number];
+export type Action = ActionName | 'no action';
+
+/** Rspamd's default thresholds. */
+export const defaultActions: Readonly<Partial<Record<ActionName, number>>> = { reject: 15, 'add header': 6, greylist: 4 };
+
+export interface ServerConfig {
+  /** `host:port` (default 127.0.0.1:11333). */
+  bind?: string;
+  /** Largest scan request body in bytes (default 50 MiB). */
+  maxBodySize?: number;
+  /** Most request headers accepted (default 100). */
+  maxHeaders?: number;
+  /** Largest header block in bytes (default 16 KiB). */
+  maxHeaderSize?: number;
+  /** When set, /stat and /metrics need `Password: <this>`. */
+  password?: string;
+  workers?: number;
+}
+
+/** The family sections a config may have (`http`, `dns`, `tcp`, `redis`, and any registered family's). */
+export type FamilyConfigInput = { [K in keyof FamilyConfigs]?: FamilyConfigs[K] extends [infer I, unknown] ? I : never };
+export type FamilySettingsOf = { readonly [K in keyof FamilyConfigs]: FamilyConfigs[K] extends [unknown, infer S] ? S : never };
+
+export interface BaseConfigInput {
+  symbols: readonly SymbolDefinition[];
+  /** Scores by result name; they win over a symbol's own `score`. */
+  scores?: Record<string, number>;
+  actions?: Partial<Record<ActionName | 'add_header' | 'rewrite_subject' | 'soft_reject', number | null>>;
+  /** Milliseconds a scan may take (default 8000). */
+  taskTimeout?: number;
+  server?: ServerConfig;
+}
+
+export type ConfigInput = BaseConfigInput & FamilyConfigInput;
+
+export type Config = {
+  readonly symbols: readonly SymbolDefinition[];
+  readonly scores: Readonly<Record<string, number>>;
+  readonly actions: Readonly<Partial<Record<ActionName, number>>>;
+  readonly taskTimeout: number;
+  readonly server: Readonly<Required<Omit<ServerConfig, 'password'>>> & { readonly password?: string };
+} & FamilySettingsOf;
+
+export { ConfigError };
+
+const CONFIG = Symbol.for('corax.config');
+
+/** `host:port`, `[v6]:port`, validated (port 0 allowed: pick a free port). */
+export function isHostPort(value: string): boolean {
+  const parsed = parseHostPort(value, -1);
+  return parsed !== null && parsed.port >= 0;
+}
+
+const baseKeys = ['symbols', 'scores', 'actions', 'taskTimeout', 'server'];
+
+/**
+ * Validates a configuration and fills in defaults. Every bad option is named
+ * in the error, with the value given (secrets hidden) and what is allowed.
+ * Each effect family validates its own section.
+ *
+ * @example
+ * export default defineConfig({ symbols: [SIMPLE_HTTP], scores: { HTTP_ERROR: 0.5 }, taskTimeout: 8000 });
+ */
+export function defineConfig(input: ConfigInput | Config): Config {
+  if ((input as unknown as Record<symbol, unknown>)?.[CONFIG]) return input as unknown as Config;
+  const top = section('config', input);
+  const sections = configSections();
+  onlyKeys('config', top, [...baseKeys, ...sections.map((s) => s.key)]);
+  if (!Array.isArray(top.symbols)) invalid('symbols', top.symbols, 'an array of defineSymbol(...) results');
+  const symbols = top.symbols as SymbolDefinition[];
+  const names = new Set<string>();
+  symbols.forEach((s, i) => {
+    if (typeof s !== 'object' || s === null || typeof s.name !== 'string' || typeof s.callback !== 'function' || !Object.isFrozen(s)) {
+      invalid(`symbols[${i}]`, s, 'a symbol made by defineSymbol(...)');
+    }
+    if (names.has(s.name)) throw new ConfigError(`invalid config: symbols[${i}] repeats the name ${JSON.stringify(s.name)}; symbol names must be unique`);
+    names.add(s.name);
+  });
+  checkDeps(symbols);
+
+  const scores = section('scores', top.scores);
+  for (const [name, v] of Object.entries(scores)) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) invalid(`scores.${name}`, v, 'a finite number');
+  }
+
+  const actionsIn = section('actions', top.actions);
+  const actions: Partial<Record<ActionName, number>> = { ...defaultActions };
+  for (const [rawName, v] of Object.entries(actionsIn)) {
+    const name = rawName.replace(/_/g, ' ') as ActionName;
+    if (!actionNames.includes(name)) throw new ConfigError(`invalid config: unknown action actions.${rawName}; known actions are ${actionNames.join(', ')}`);
+    if (v === null) delete actions[name];
+    else if (typeof v !== 'number' || !Number.isFinite(v)) invalid(`actions.${rawName}`, v, 'a number, or null to disable the action');
+    else actions[name] = v;
+  }
+
+  const serverIn = section('server', top.server);
+  onlyKeys('server', serverIn, ['bind', 'maxBodySize', 'maxHeaders', 'maxHeaderSize', 'password', 'workers']);
+  if (serverIn.bind !== undefined && (typeof serverIn.bind !== 'string' || !isHostPort(serverIn.bind))) invalid('server.bind', serverIn.bind, '"host:port", e.g. "127.0.0.1:11333"');
+  if (serverIn.password !== undefined && (typeof serverIn.password !== 'string' || serverIn.password === '')) invalid('server.password', serverIn.password, 'a non-empty string');
+
+  const config: Record<string, unknown> = {
+    symbols: Object.freeze([...symbols]),
+    scores: Object.freeze({ ...(scores as Record<string, number>) }),
+    actions: Object.freeze(actions),
+    taskTimeout: positive('taskTimeout', top.taskTimeout, 8000),
+    server: Object.freeze({
+      bind: (serverIn.bind as string | undefined) ?? '127.0.0.1:11333',
+      maxBodySize: positive('server.maxBodySize', serverIn.maxBodySize, 50 * 1024 * 1024),
+      maxHeaders: count('server.maxHeaders', serverIn.maxHeaders, 100, 1),
+      maxHeaderSize: count('server.maxHeaderSize', serverIn.maxHeaderSize, 16 * 1024, 1024),
+      password: serverIn.password as string | undefined,
+      workers: count('server.workers', serverIn.workers, 1, 1),
+    }),
+  };
+  for (const s of sections) config[s.key] = s.resolve(top[s.key]);
+  Object.defineProperty(config, CONFIG, { value: true });
+  return Object.freeze(config) as unknown as Config;
+}
+
+function checkDeps(symbols: readonly SymbolDefinition[]): void {
+  const byName = new Map(symbols.map((s) => [s.name, s]));
+  const stageRank = { prefilter: 0, normal: 1, postfilter: 2 } as const;
+  for (const s of symbols) {
+    for (const dep of s.deps) {
+      const target = byName.get(dep);
+      if (!target) throw new ConfigError(`invalid config: symbol ${s.name} depends on ${dep}, which is not among the configured symbols`);
+      if (stageRank[target.type] > stageRank[s.type]) {
+        throw new ConfigError(`invalid config: symbol ${s.name} (${s.type}) depends on ${dep}, a later ${target.type}`);
+      }
+      if (target.type === s.type && s.type !== 'normal' && target.priority < s.priority) {
+        throw new ConfigError(`invalid config: ${s.type} ${s.name} (priority ${s.priority}) depends on ${dep}, which runs later (priority ${target.priority})`);
+      }
+    }
+  }
+  // cycles
+  const state = new Map<string, 1 | 2>();
+  const visit = (name: string, trail: string[]): void => {
+    if (state.get(name) === 2) return;
+    if (state.get(name) === 1) throw new ConfigError(`invalid config: dependency cycle ${[...trail, name].join(' -> ')}`);
+    state.set(name, 1);
+    for (const dep of byName.get(name)!.deps) visit(dep, [...trail, name]);
+    state.set(name, 2);
+  };
+  for (const s of symbols) visit(s.name, []);
+}
+
+/** The action for a score: the one with the highest threshold at or below it. */
+export function actionFor(score: number, actions: Config['actions']): Action {
+  let best: Action = 'no action';
+  let bestThreshold = -Infinity;
+  for (const name of actionNames) {
+    const threshold = actions[name];
+    if (threshold !== undefined && score >= threshold && threshold > bestThreshold) {
+      best = name;
+      bestThreshold = threshold;
+    }
+  }
+  return best;
+}
+
+/** Rspamd's required_score: the reject threshold, else the highest one. */
+export function requiredScore(actions: Config['actions']): number {
+  if (actions.reject !== undefined) return actions.reject;
+  const values = Object.values(actions).filter((v): v is number => v !== undefined);
+  return values.length ? Math.max(...values) : 0;
+}
