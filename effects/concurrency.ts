@@ -21,9 +21,8 @@ type ReturnOf<T> = T extends Operation<infer R> ? R : never;
  * @example
  * const [[e1, a], [e2, b]] = yield* all([dns.request({ type: 'a', name }), http.request({ url })]);
  */
-export function* all<const T extends readonly Operation<unknown>[]>(ops: T): Generator<Instruction, { -readonly [K in keyof T]: ReturnOf<T[K]> }, any> {
-  if (ops.length === 0) return [] as never;
-  return yield { [CONTROL]: 'all', ops };
+export function all<const T extends readonly Operation<unknown>[]>(ops: T): Operation<{ -readonly [K in keyof T]: ReturnOf<T[K]> }> {
+  return new Fork<{ -readonly [K in keyof T]: ReturnOf<T[K]> }>('all', ops);
 }
 
 /**
@@ -33,7 +32,20 @@ export function* all<const T extends readonly Operation<unknown>[]>(ops: T): Gen
  * @example
  * const winner = yield* race([http.request({ url: a }), http.request({ url: b })]);
  */
-export function* race<const T extends readonly Operation<unknown>[]>(ops: T): Generator<Instruction, ReturnOf<T[number]>, any> {
+export function race<const T extends readonly Operation<unknown>[]>(ops: T): Operation<ReturnOf<T[number]>> {
   if (ops.length === 0) throw new TypeError('race: needs at least one operation');
-  return yield { [CONTROL]: 'race', ops };
+  return new Fork<ReturnOf<T[number]>>('race', ops);
+}
+
+/** `all`/`race` as an operation that can be run more than once: it yields its instruction and returns the driver's answer. */
+class Fork<T> implements Operation<T> {
+  constructor(
+    private readonly kind: 'all' | 'race',
+    private readonly ops: readonly Operation<unknown>[],
+  ) {}
+
+  *[Symbol.iterator](): Generator<Instruction, T, unknown> {
+    if (this.ops.length === 0) return [] as T;
+    return (yield { [CONTROL]: this.kind, ops: this.ops }) as T;
+  }
 }

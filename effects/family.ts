@@ -213,7 +213,9 @@ export function specializeFault(error: CoraxError, effect: Effect): CoraxError {
   const kind = error.fault as FaultKind | undefined;
   if (!kind) return error;
   const make = spec(effect.type)?.faults?.[kind];
-  const specific = make ? make(effect as never, error) : error;
+  if (!make) return error;
+  const specific = make(effect as never, error);
+  specific.fault = kind; // still the same kind of failure (a timeout fault still means "never answers")
   return specific;
 }
 

@@ -4,11 +4,27 @@ import type { Task } from './task.ts';
 export type SymbolType = 'prefilter' | 'normal' | 'postfilter';
 
 /** A generator callback may `yield*` effects; a plain one may use the callback-style API. */
-export type SymbolCallback = ((task: Task) => Generator<Instruction, unknown, any>) | ((task: Task) => unknown);
+export type SymbolCallback = ((task: Task) => Generator<Instruction, unknown, unknown>) | ((task: Task) => void);
 
-export interface SymbolOptions {
+/**
+ * The callbacks `defineSymbol` accepts: an async function (whose promise
+ * corax would never wait for), a generator that yields anything but effects
+ * (`yield 42`, `yield promise`) and one that types what a bare `yield` gives
+ * back do not type-check.
+ */
+export type SyncCallback<F> = F extends (task: Task) => PromiseLike<unknown>
+  ? 'async callbacks are not supported: write *callback(task) and yield* effects'
+  : F extends (task: Task) => Generator<infer Y, unknown, infer N>
+    ? [Y] extends [Instruction]
+      ? [unknown] extends [N]
+        ? F
+        : 'what a bare yield is resumed with is unknown: use yield* on an effect to get its typed result'
+      : 'a symbol yields effects only, with yield*: yield* http.request({...})'
+    : F;
+
+export interface SymbolOptions<F extends SymbolCallback = SymbolCallback> {
   name: string;
-  callback: SymbolCallback;
+  callback: F;
   /** The score of one `insertResult(name)` at weight 1 (default 1). */
   score?: number;
   group?: string;
@@ -58,7 +74,7 @@ const symbolTypes: readonly SymbolType[] = ['prefilter', 'normal', 'postfilter']
  *   },
  * });
  */
-export function defineSymbol(options: SymbolOptions): SymbolDefinition {
+export function defineSymbol<F extends SymbolCallback>(options: SymbolOptions<F> & { callback: SyncCallback<F> }): SymbolDefinition {
   const where = `defineSymbol(${JSON.stringify(options?.name ?? '?')})`;
   if (typeof options !== 'object' || options === null) throw new TypeError('defineSymbol: expected an options object');
   if (typeof options.name !== 'string' || !/^[A-Za-z0-9_.:-]+$/.test(options.name)) {

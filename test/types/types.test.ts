@@ -71,4 +71,41 @@ Types('a handler table that misses an effect type does not compile', () => {
   assert.ok(true);
 });
 
+Types('a symbol callback is a generator of effects or a plain function: async and non-effect yields do not compile', () => {
+  defineSymbol({ name: 'GEN', *callback(task) { const [err] = yield* http.request({ url: 'a' }); if (err) task.insertResult('E'); } });
+  defineSymbol({ name: 'PLAIN', callback(task) { http.request({ task, url: 'a', callback() {} }); } });
+  // @ts-expect-error corax never waits for a promise: async callbacks are refused
+  defineSymbol({ name: 'ASYNC', async callback(task) { task.insertResult('X'); } });
+  defineSymbol({
+    name: 'YIELDS_NUMBER',
+    // @ts-expect-error only effects are yielded, and with yield*
+    *callback() {
+      yield 42;
+    },
+  });
+  defineSymbol({
+    name: 'YIELDS_PROMISE',
+    // @ts-expect-error a promise is not an effect
+    *callback() {
+      yield Promise.resolve(1);
+    },
+  });
+  assert.ok(true);
+});
+
+Types('the public operation types carry unknown, not any', () => {
+  defineSymbol({
+    name: 'RAW_YIELD',
+    // @ts-expect-error what a bare yield is resumed with is unknown: it cannot flow into a typed slot unchecked
+    *callback() {
+      const n: number = yield { type: 'time.now' };
+      void n;
+    },
+  });
+  const both = all([http.request({ url: 'a' }), http.request({ url: 'b' })]);
+  const r: Operation<[Result<HttpResponse>, Result<HttpResponse>]> = both;
+  void r;
+  assert.ok(true);
+});
+
 Types.run();
