@@ -68,6 +68,7 @@ export {
   ArgumentError,
   UnexpectedEffectError,
   DivergenceError,
+  StalledClockError,
 } from './effects/errors.ts';
 export { registerErrors } from './effects/errors.ts';
 export type { CoraxErrorOptions, ErrorClass, SerializedError } from './effects/errors.ts';

@@ -228,6 +228,23 @@ export class DivergenceError extends CoraxError {
   }
 }
 
+/**
+ * The test interpreter's clock stood still too long: virtual time cannot move
+ * while a handler's real promise is pending, and this one did not settle.
+ * Aborts the scan.
+ */
+export class StalledClockError extends CoraxError {
+  override name = 'StalledClockError';
+  override readonly fatal = true;
+  constructor(limit: number) {
+    super(
+      'ESTALLED',
+      `virtual time stopped: a handler's promise has not settled after ${limit} ms of real time, and time cannot move while it is pending; ` +
+        'for a peer that never answers, answer with faults.timeout() (the effect then times out on the virtual clock)',
+    );
+  }
+}
+
 /** A constructor of a CoraxError subclass, as the registry keeps it. */
 export type ErrorClass = abstract new (...args: never[]) => CoraxError;
 

@@ -4,6 +4,7 @@ import {
   CoraxError,
   DnsTimeoutError,
   EndOfStreamError,
+  HostNotFoundError,
   NodataError,
   NxdomainError,
   RedisReplyError,
@@ -17,7 +18,7 @@ import {
  * says what a kind means for its effects (its error class and Rspamd wording);
  * a `timeout` means the peer never answers, so the effect's own timeout fires.
  */
-export type FaultKind = 'timeout' | 'refused' | 'reset' | 'eof' | 'nxdomain' | 'nodata' | 'servfail' | 'tooBig' | 'error';
+export type FaultKind = 'timeout' | 'refused' | 'reset' | 'eof' | 'nohost' | 'nxdomain' | 'nodata' | 'servfail' | 'tooBig' | 'error';
 
 function fault<E extends CoraxError>(kind: FaultKind, error: E): E {
   error.fault = kind;
@@ -39,6 +40,8 @@ export const faultErrors = {
   reset: (): CoraxError => fault('reset', new ConnectionResetError()),
   /** EEOF: the peer closed before the expected data. */
   eof: (): CoraxError => fault('eof', new EndOfStreamError()),
+  /** ENOTFOUND: the host of an HTTP URL or a TCP peer does not resolve (`unable to resolve host`). */
+  nohost: (host = ''): CoraxError => fault('nohost', new HostNotFoundError(host)),
   /** NXDOMAIN, `no records with this name`. */
   nxdomain: (): CoraxError => fault('nxdomain', new NxdomainError()),
   /** NODATA, `requested record is not found`. */

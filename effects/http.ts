@@ -2,6 +2,7 @@ import {
   ConnectionRefusedError,
   ConnectionResetError,
   EndOfStreamError,
+  HostNotFoundError,
   TimeoutError,
   TooBigError,
   type CoraxError,
@@ -168,6 +169,14 @@ function request(opts: HttpRequestOptions | HttpCallbackOptions): Operation<Resu
 /** The HTTP effect family. */
 export const http = { request };
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -231,6 +240,8 @@ export const httpFamily = defineFamily<'http.request', HttpSettings>({
         refused: () => new ConnectionRefusedError('IO write error: Connection refused'),
         reset: () => new ConnectionResetError('IO read error: Connection reset by peer'),
         eof: () => new EndOfStreamError('IO read error: unexpected EOF'),
+        // Rspamd's HTTP client does not name the host (its TCP client does)
+        nohost: (e) => new HostNotFoundError(hostOf(e.url), { message: 'unable to resolve host' }),
         tooBig: (e, generic) => new TooBigError((generic as TooBigError).size || (e.maxSize ?? 0) + 1),
       },
       alter: {

@@ -1,4 +1,4 @@
-import { TimeoutError, type CoraxError } from './errors.ts';
+import { HostNotFoundError, TimeoutError, type CoraxError } from './errors.ts';
 import { perform, type Instruction, type Operation, type Result } from './effect.ts';
 import { scheduleCallback, type CallbackTask } from './callback.ts';
 import { defineFamily } from './family.ts';
@@ -223,22 +223,28 @@ function connect(opts: TcpConnectOptions): Operation<Result<TcpConnection>> {
 
 export type TcpCallback = (err: CoraxError | null, data: string | undefined, conn: CallbackConnection | undefined) => void;
 
-export interface TcpRequestOptions extends TcpConnectOptions {
+interface TcpRequestBase extends TcpConnectOptions {
   task: CallbackTask;
   /** Sent in order after connecting. */
   data?: string | Uint8Array | (string | Uint8Array)[];
-  /** Read a reply after writing (default true); with false, `callback(err, conn)` runs once the data is written. */
-  read?: boolean;
   /** Read until this pattern (consumed, not returned, as in Rspamd) instead of one chunk. */
   stopPattern?: string;
-  /** Call back for every chunk as it arrives, until EOF (Rspamd's `partial`). */
+  /** Call back for every chunk as it arrives, then once more with the error at EOF (Rspamd's `partial`). */
   partial?: boolean;
   /** Half-close after writing. */
   shutdown?: boolean;
   /** Called once connected, before anything is written (Rspamd's `on_connect`). */
   onConnect?(conn: CallbackConnection): void;
-  callback: TcpCallback | ((err: CoraxError | null, conn: CallbackConnection | undefined) => void);
 }
+
+/**
+ * Rspamd's `rspamd_tcp.request` options. With `read: false` nothing is read
+ * and `callback(err, conn)` runs once the data is written (Rspamd's two
+ * arguments); otherwise `callback(err, data, conn)` gets the reply.
+ */
+export type TcpRequestOptions =
+  | (TcpRequestBase & { read?: true; callback: TcpCallback })
+  | (TcpRequestBase & { read: false; callback: (err: CoraxError | null, conn: CallbackConnection | undefined) => void });
 
 /** The connection Rspamd's callback API passes to callbacks: more reads and writes, same task. */
 export class CallbackConnection {
@@ -304,11 +310,12 @@ function request(opts: TcpRequestOptions): boolean {
       const [serr] = yield* conn.shutdown();
       if (serr) return wantRead ? callback(serr, undefined, cbConn) : callback(serr, cbConn);
     }
-    if (!wantRead) return callback(null, cbConn);
+    // with nothing to write and nothing to read Rspamd has no handler to call: neither do we
+    if (!wantRead) return chunks.length || shutdown ? callback(null, cbConn) : undefined;
     if (partial) {
       for (;;) {
         const [rerr, data] = yield* conn.readOnce();
-        if (rerr) return rerr.code === 'EEOF' ? undefined : callback(rerr, undefined, cbConn);
+        if (rerr) return callback(rerr, undefined, cbConn); // EOF too: Rspamd's last call is the error
         callback(null, data, cbConn);
       }
     }
@@ -342,6 +349,7 @@ export const tcpFamily = defineFamily<'tcp.connect' | 'tcp.write' | 'tcp.read' |
       faults: {
         refused: () => connectError('ECONNREFUSED', 'Connection refused'),
         reset: () => connectError('ECONNRESET', 'Connection reset by peer'),
+        nohost: (e) => new HostNotFoundError(e.host),
       },
       testValue(value, ctx) {
         const handle = (value ?? {}) as Partial<TcpHandle>;

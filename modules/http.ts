@@ -105,8 +105,12 @@ function mapError(error: unknown, abort: RequestAbort, host: string): CoraxError
   return new CoraxError(code ?? 'EIO', e?.message ?? String(error), { cause: error });
 }
 
+function ignore(): void {}
+
 /** Reads a body up to `maxSize` bytes, decompressing a compressed one. */
 async function readBody(res: Dispatcher.ResponseData, maxSize: number): Promise<Uint8Array> {
+  // an abort while nobody reads the body (timed out, task over) must not become an unhandled 'error'
+  res.body.on('error', ignore);
   const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
   const length = res.headers['content-length'];
   const declared = typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : -1;

@@ -1,4 +1,5 @@
 import type { Clock } from '../../effects/handler.ts';
+import { StalledClockError } from '../../effects/errors.ts';
 import { createRandom, type Random } from './random.ts';
 
 /** Wall-clock time and real timers, for live I/O. */
@@ -33,9 +34,18 @@ export class VirtualClock implements Clock {
   private scheduled = false;
   private readonly random: Random | null;
 
-  constructor(options: { start?: number; seed?: number | string } = {}) {
+  private readonly stallLimit: number;
+
+  /**
+   * `stallLimit`: real milliseconds a held promise may stay pending before
+   * the wait fails with StalledClockError (default 10 000): virtual time
+   * stands still meanwhile, so a promise that never settles would hang the
+   * test.
+   */
+  constructor(options: { start?: number; seed?: number | string; stallLimit?: number } = {}) {
     this.time = options.start ?? 0;
     this.random = options.seed === undefined ? null : createRandom(options.seed);
+    this.stallLimit = options.stallLimit ?? 10_000;
   }
 
   get seeded(): boolean {
@@ -63,12 +73,23 @@ export class VirtualClock implements Clock {
 
   hold<T>(work: Promise<T>): Promise<T> {
     this.held++;
+    let stall: NodeJS.Timeout | undefined;
     const release = (): void => {
+      if (stall === undefined) return;
+      clearTimeout(stall);
+      stall = undefined;
       this.held--;
       this.wake();
     };
+    const stalled = new Promise<never>((_, reject) => {
+      stall = setTimeout(() => {
+        release();
+        reject(new StalledClockError(this.stallLimit));
+      }, this.stallLimit);
+      stall.unref();
+    });
     work.then(release, release);
-    return work;
+    return Promise.race([work, stalled]);
   }
 
   /** Moves time forward by hand, firing what falls due (for tests of the clock itself). */

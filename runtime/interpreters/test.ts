@@ -37,6 +37,8 @@ export interface TestInterpreterOptions {
   clock?: number | VirtualClock;
   /** Keep a trace of every effect and how it ended (default true). */
   trace?: boolean;
+  /** Real milliseconds a handler's promise may stay pending before the scan fails with StalledClockError (default 10 000). */
+  stallLimit?: number;
 }
 
 export interface TestInterpreter extends Interpreter {
@@ -66,7 +68,7 @@ function perEffect(effect: Effect): boolean {
 export function createTestInterpreter(options: TestInterpreterOptions): TestInterpreter {
   const handlers = (options.handlers ?? {}) as Record<string, unknown>;
   const handled = Object.keys(handlers).filter((k) => handlers[k] !== undefined);
-  const clock = options.clock instanceof VirtualClock ? options.clock : new VirtualClock({ start: options.clock ?? 0, seed: options.seed });
+  const clock = options.clock instanceof VirtualClock ? options.clock : new VirtualClock({ start: options.clock ?? 0, seed: options.seed, stallLimit: options.stallLimit });
   const seeded = options.seed !== undefined;
   const trace: TraceEntry[] = [];
 
@@ -93,8 +95,16 @@ export function createTestInterpreter(options: TestInterpreterOptions): TestInte
   const outcome = (effect: Effect, ctx: EffectContext, value: unknown): [boolean, unknown] =>
     value instanceof CoraxError ? [false, value] : [true, testValueOf(effect, value, ctx)];
 
-  const later = (effect: Effect, ctx: EffectContext, out: PromiseLike<unknown> | Suspension<unknown>): Suspension<unknown> =>
-    suspend((resolve, reject) => {
+  /** A promise stays a promise, so the driver holds the clock on it; a suspension stays a suspension. */
+  const later = (effect: Effect, ctx: EffectContext, out: PromiseLike<unknown> | Suspension<unknown>): HandlerResult<unknown> => {
+    if (isThenable(out)) {
+      return Promise.resolve(out).then((value) => {
+        const [ok, result] = outcome(effect, ctx, value);
+        if (!ok) throw result;
+        return result;
+      });
+    }
+    return suspend((resolve, reject) => {
       let live = true;
       const finish = (ok: boolean, value: unknown): void => {
         if (!live) return;
@@ -103,14 +113,13 @@ export function createTestInterpreter(options: TestInterpreterOptions): TestInte
         if (good) resolve(result);
         else reject(result);
       };
-      let teardown: (() => void) | null = null;
-      if (isSuspension(out)) teardown = out[SUSPEND](finish);
-      else Promise.resolve(out).then((v) => finish(true, v), (e) => finish(false, e));
+      const teardown = out[SUSPEND](finish);
       return () => {
         live = false;
-        teardown?.();
+        teardown();
       };
     });
+  };
 
   // a plain value is completed once, not per effect, unless its family needs the effect's context (tcp.connect ids)
   const fixed = new Map<string, unknown>();

@@ -16,6 +16,7 @@ import {
   use,
   DivergenceError,
   UnexpectedEffectError,
+  StalledClockError,
   type ConfigInput,
   type Middleware,
   type Operation,
@@ -150,6 +151,18 @@ Clock('middleware that awaits real work does not let virtual time jump past it',
 });
 
 const Settles = suite('a scan always settles');
+
+Settles('a handler promise that never settles fails the scan with StalledClockError, instead of stopping virtual time for ever', async () => {
+  const S = timed(() => http.request({ url: 'http://x/', timeout: 1000 }));
+  const io = createTestInterpreter({ handlers: { 'http.request': () => new Promise<never>(() => {}) }, stallLimit: 50 });
+  try {
+    await createScanner({ symbols: [S] }, { io, logger: silent }).scan('');
+    assert.unreachable('the scan should fail');
+  } catch (error) {
+    assert.instance(error, StalledClockError);
+    assert.match((error as Error).message, /faults\.timeout\(\)/);
+  }
+});
 
 Settles('a callback-style call with no handler rejects the scan with UnexpectedEffectError', async () => {
   const PLAIN = defineSymbol({

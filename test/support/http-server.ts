@@ -46,9 +46,13 @@ export async function startHttpServer(host = '127.0.0.1'): Promise<HttpTestServe
         case '/stall':
           return; // never answers
         case '/reset':
+          // promises 1000 bytes, sends 7, closes: the client sees an early EOF
           res.writeHead(200, { 'content-length': '1000' });
           res.write('partial');
           return later(5, () => req.socket.destroy());
+        case '/rst':
+          // a TCP reset before any answer
+          return req.socket.resetAndDestroy();
         case '/huge': {
           const size = Number(url.searchParams.get('bytes') ?? 1_000_000);
           res.writeHead(200, { 'content-length': String(size) });
