@@ -40,38 +40,45 @@ export class Wait {
     private readonly entry: EffectEntry,
   ) {}
 
-  /** Starts waiting on `out`, with the effect's timeout armed when it has one. */
-  begin(out: HandlerResult<unknown>, timeout: number | undefined): void {
+  /**
+   * Starts waiting on `out` (undefined: no answer will come, only the
+   * timeout), with the effect's timeout armed when it has one. Callbacks are
+   * made for the form at hand only: this runs once per waiting effect.
+   */
+  begin(out: HandlerResult<unknown> | undefined, timeout: number | undefined): void {
     const { clock } = this.co.host.io;
-    if (timeout !== undefined) this.cancelTimer = clock.setTimer(timeout, this.onTimeout);
+    if (timeout !== undefined && timeout >= 0 && timeout < Infinity) this.cancelTimer = clock.setTimer(timeout, () => this.onTimeout());
+    if (out === undefined) return;
     if (isThenable(out)) {
       // a real promise holds a virtual clock, so time cannot jump past the work it stands for
       const held = clock.hold ? clock.hold(Promise.resolve(out)) : out;
-      held.then(this.onValue, this.onError);
-    } else if (isSuspension(out)) {
+      held.then(
+        (value) => this.settle(true, value),
+        (error) => this.settle(false, error),
+      );
+      return;
+    }
+    const onSettle = (ok: boolean, value: unknown): void => this.settle(ok, value);
+    if (isSuspension(out)) {
       try {
-        const teardown = out[SUSPEND](this.onSettle);
+        const teardown = out[SUSPEND](onSettle);
         if (!this.settled) this.inner = teardown;
       } catch (error) {
         this.settle(false, error);
       }
-    } else if (out !== undefined) {
+    } else {
       // a handler's own operation: a child coroutine, on the interpreter beneath the middleware
-      this.inner = this.co.runHandlerOperation(out as Operation<unknown>, this.ctx.key, this.onSettle);
+      this.inner = this.co.runHandlerOperation(out as Operation<unknown>, this.ctx.key, onSettle);
     }
   }
 
-  private readonly onValue = (value: unknown): void => this.settle(true, value);
-  private readonly onError = (error: unknown): void => this.settle(false, error);
-  private readonly onSettle = (ok: boolean, value: unknown): void => this.settle(ok, value);
-
-  private readonly onTimeout = (): void => {
+  private onTimeout(): void {
     if (this.settled) return;
     this.cancelTimer = null;
     const error = this.entry.spec.timeoutError?.(this.effect as never) ?? new CoraxError('ETIMEDOUT', 'IO timeout');
     this.finish('timeout');
     this.co.answer(this, false, error);
-  };
+  }
 
   settle(ok: boolean, value: unknown): void {
     if (this.settled) return;
