@@ -86,7 +86,6 @@ export class VirtualClock implements Clock {
         release();
         reject(new StalledClockError(this.stallLimit));
       }, this.stallLimit);
-      stall.unref();
     });
     work.then(release, release);
     return Promise.race([work, stalled]);

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Redis } from 'ioredis';
 import { createLiveInterpreter, createScanner, defineSymbol, redis, type LiveInterpreter, type RedisParams } from '../../index.ts';
-import { cleanup, redisServer, requireRedis, testPrefix } from '../support/redis.ts';
+import { cleanup, redisUrl, redisServer, requireRedis, testPrefix } from '../support/redis.ts';
 import { outcome, perform } from '../support/live.ts';
 import { silent } from '../support/logger.ts';
 import { freePort } from '../support/net.ts';
@@ -106,6 +106,16 @@ Commands('read and write servers are chosen by command', async () => {
   const split = { write_servers: redisServer(), read_servers: dead, prefix };
   assert.equal(await outcome(io, () => redis.request(split, ['SET', 'routed', 'w'])), [null, 'OK']);
   assert.equal(await outcome(io, () => redis.request(split, ['GET', 'routed'])), ['ECONNREFUSED', 'Connection refused']);
+});
+
+Commands('servers written as [v6]:port reach the server over IPv6', async () => {
+  const port = new URL(redisUrl).port || '6379';
+  const v6 = createLiveInterpreter({ symbols: [] });
+  try {
+    assert.equal(await outcome(v6, () => redis.request({ servers: `[::1]:${port}` }, ['PING'])), [null, 'PONG']);
+  } finally {
+    await v6.close();
+  }
 });
 
 const Down = suite('redis module: a dead server');

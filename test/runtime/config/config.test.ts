@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, defineConfig, defineSymbol } from '../../index.ts';
+import { ConfigError, defineConfig, defineSymbol } from '../../../index.ts';
 
 const A = defineSymbol({ name: 'A', callback() {} });
 

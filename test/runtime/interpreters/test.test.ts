@@ -14,8 +14,8 @@ import {
   time,
   UnexpectedEffectError,
   type TestHandlers,
-} from '../../index.ts';
-import { silent } from '../support/logger.ts';
+} from '../../../index.ts';
+import { silent } from '../../support/logger.ts';
 
 const Handlers = suite('createTestInterpreter: handlers');
 

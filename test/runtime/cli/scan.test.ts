@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { corax, fixture } from '../support/corax-process.ts';
+import { corax, fixture } from '../../support/corax-process.ts';
 
 const Scan = suite('corax scan');
 const config = fixture('basic.config.ts');

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTestInterpreter, defineSymbol, runSymbol, type Task } from '../../index.ts';
-import { silent } from '../support/logger.ts';
+import { createTestInterpreter, defineSymbol, runSymbol, type Task } from '../../../index.ts';
+import { silent } from '../../support/logger.ts';
 
 async function inspect<T>(read: (task: Task) => T, task: Parameters<typeof runSymbol>[1]['task']): Promise<T> {
   let out: T | undefined;

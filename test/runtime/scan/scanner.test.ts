@@ -16,8 +16,8 @@ import {
   type ScanResult,
   type TaskReport,
   type TestHandlers,
-} from '../../index.ts';
-import { capture, silent } from '../support/logger.ts';
+} from '../../../index.ts';
+import { capture, silent } from '../../support/logger.ts';
 
 const ok = { 'http.request': { code: 200, content: 'ok' } } satisfies TestHandlers;
 

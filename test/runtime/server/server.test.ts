@@ -5,8 +5,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { request } from 'undici';
-import { fixture, serve, type ServeProcess } from '../support/corax-process.ts';
-import { startDnsServer, type DnsTestServer } from '../support/dns-server.ts';
+import { fixture, serve, type ServeProcess } from '../../support/corax-process.ts';
+import { startDnsServer, type DnsTestServer } from '../../support/dns-server.ts';
 
 const run = promisify(execFile);
 const spam = readFileSync(fixture('messages/spam.eml'));

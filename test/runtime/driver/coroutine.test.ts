@@ -1,9 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Coroutine, type Host } from '../../runtime/driver/coroutine.ts';
-import { http, time, all, race, suspend, CanceledError, TimeoutError, type Effect, type EffectContext, type HandlerResult, type Operation } from '../../index.ts';
-import { TaskRun } from '../../runtime/scan/task-run.ts';
-import { silent } from '../support/logger.ts';
+import { Coroutine, type Host } from '../../../runtime/driver/coroutine.ts';
+import { http, time, all, race, suspend, CanceledError, TimeoutError, type Effect, type EffectContext, type HandlerResult, type Operation } from '../../../index.ts';
+import { TaskRun } from '../../../runtime/scan/task-run.ts';
+import { silent } from '../../support/logger.ts';
 
 /** A host whose handler is given by the test; it records what happens. */
 function host(handler: (effect: Effect, ctx: EffectContext) => HandlerResult<unknown>) {

@@ -22,8 +22,8 @@ import {
   type Operation,
   type SymbolDefinition,
   type TestHandlers,
-} from '../../index.ts';
-import { silent } from '../support/logger.ts';
+} from '../../../index.ts';
+import { silent } from '../../support/logger.ts';
 
 /** Runs one symbol under the test interpreter and returns its options. */
 async function optionsOf(symbol: SymbolDefinition, handlers: TestHandlers, config: Omit<ConfigInput, 'symbols'> = {}, seed?: number): Promise<string[]> {

@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { corax, fixture } from '../support/corax-process.ts';
-import { startDnsServer } from '../support/dns-server.ts';
+import { corax, fixture } from '../../support/corax-process.ts';
+import { startDnsServer } from '../../support/dns-server.ts';
 
 const Cli = suite('corax scan --io record / replay');
 

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../runtime/log/logger.ts';
+import { createLogger } from '../../../runtime/log/logger.ts';
 
 const Logger = suite('createLogger');
 

@@ -21,10 +21,10 @@ import {
   type Interpreter,
   type SymbolDefinition,
   type TestHandlers,
-} from '../../index.ts';
-import { callbackStyle, syncStyle } from '../../examples/rspamd-guide/index.ts';
-import { guideHandlers, guideTask, optionsOf } from '../support/guide.ts';
-import { silent } from '../support/logger.ts';
+} from '../../../index.ts';
+import { callbackStyle, syncStyle } from '../../../examples/rspamd-guide/index.ts';
+import { guideHandlers, guideTask, optionsOf } from '../../support/guide.ts';
+import { silent } from '../../support/logger.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'corax-replay-'));
 let n = 0;
