@@ -4,6 +4,8 @@ import { defineSymbol, dns } from 'corax';
 export const SIMPLE_DNS = defineSymbol({
   name: 'SIMPLE_DNS',
   score: 1.0,
+  // the names it inserts, with their scores (Rspamd's virtual symbols): a name with no score scores 0
+  results: { DNS_ERROR: 1.0, DNS: 1.0 },
   callback(task) {
     dns.request({
       task,

@@ -5,6 +5,8 @@ import { guide } from './settings.ts';
 export const SIMPLE_HTTP = defineSymbol({
   name: 'SIMPLE_HTTP',
   score: 1.0,
+  // the names it inserts, with their scores (Rspamd's virtual symbols): a name with no score scores 0
+  results: { HTTP_ERROR: 1.0, HTTP_RESPONSE: 1.0 },
   *callback(task) {
     const [err, response] = yield* http.request({
       url: `${guide.httpBase}/abc`,

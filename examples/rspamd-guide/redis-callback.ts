@@ -6,6 +6,8 @@ const redisParams = redis.params('redis_test'); // rspamd_parse_redis_server('re
 export const SIMPLE_REDIS_ASYNC_TEST = defineSymbol({
   name: 'SIMPLE_REDIS_ASYNC_TEST',
   score: 1.0,
+  // the names it inserts, with their scores (Rspamd's virtual symbols): a name with no score scores 0
+  results: { REDIS_ASYNC_ERROR: 1.0, REDIS_ASYNC: 1.0 },
   callback(task) {
     redis.request(
       redisParams,

@@ -6,6 +6,8 @@ const redisParams = redis.params('redis_test'); // rspamd_parse_redis_server('re
 export const REDIS_TEST = defineSymbol({
   name: 'REDIS_TEST',
   score: 1.0,
+  // the names it inserts, with their scores (Rspamd's virtual symbols): a name with no score scores 0
+  results: { REDIS_ERROR: 1.0, REDIS_ERROR_2: 1.0, REDIS_ERROR_3: 1.0, REDIS: 1.0 },
   *callback(task) {
     const [cerr, connection] = yield* redis.connect(redisParams);
     task.log.debug({ ok: !cerr }, 'connect');

@@ -5,6 +5,8 @@ import { guide } from './settings.ts';
 export const SIMPLE_TCP_ASYNC_TEST = defineSymbol({
   name: 'SIMPLE_TCP_ASYNC_TEST',
   score: 1.0,
+  // the names it inserts, with their scores (Rspamd's virtual symbols): a name with no score scores 0
+  results: { HTTP_ASYNC_RESPONSE: 1.0 },
   callback(task) {
     task.log.debug('http_tcp_symbol: begin');
     tcp.request({

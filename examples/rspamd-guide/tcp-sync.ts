@@ -5,6 +5,8 @@ import { guide } from './settings.ts';
 export const HTTP_TCP_TEST = defineSymbol({
   name: 'HTTP_TCP_TEST',
   score: 1.0,
+  // the names it inserts, with their scores (Rspamd's virtual symbols): a name with no score scores 0
+  results: { HTTP_SYNC_CONTENT: 1.0, HTTP_SYNC_EOF: 1.0 },
   *callback(task) {
     const [cerr, connection] = yield* tcp.connect({ host: guide.tcpHost, port: guide.tcpPort, timeout: 20_000 });
     task.log.debug({ ok: !cerr }, 'connect_sync');

@@ -1,4 +1,4 @@
-import type { SymbolDefinition } from './symbol.ts';
+import { defaultShots, type SymbolDefinition } from './symbol.ts';
 import { requiredScore, type Config } from '../config/config.ts';
 
 /** Symbols that start together; within a group, `deps` order them. */
@@ -23,7 +23,8 @@ export interface Stage {
  */
 export interface Plan {
   readonly stages: readonly Stage[];
-  readonly metricScores: ReadonlyMap<string, number>;
+  /** Every result name with a configured score (a symbol's own, its `results`, `config.scores`) and how many inserts add up. */
+  readonly results: ReadonlyMap<string, { readonly score: number; readonly nshots: number }>;
   readonly descriptions: ReadonlyMap<string, string>;
   readonly thresholds: Readonly<Record<string, number>>;
   readonly requiredScore: number;
@@ -68,14 +69,25 @@ export function buildPlan(config: Config): Plan {
     }
     stages.push({ type, groups });
   }
-  const metricScores = new Map<string, number>();
+  const scores = new Map<string, number>();
+  const nshots = new Map<string, number>();
   const descriptions = new Map<string, string>();
   for (const s of config.symbols) {
-    if (s.score !== undefined) metricScores.set(s.name, s.score);
+    if (s.score !== undefined) scores.set(s.name, s.score);
+    nshots.set(s.name, s.nshots);
     if (s.description !== undefined) descriptions.set(s.name, s.description);
+    for (const [name, r] of Object.entries(s.results)) {
+      if (r.score !== undefined) scores.set(name, r.score);
+      nshots.set(name, r.nshots);
+      if (r.description !== undefined) descriptions.set(name, r.description);
+    }
   }
-  for (const [name, score] of Object.entries(config.scores)) metricScores.set(name, score);
+  for (const [name, score] of Object.entries(config.scores)) scores.set(name, score);
+  const results = new Map<string, { score: number; nshots: number }>();
+  for (const name of new Set([...scores.keys(), ...nshots.keys()])) {
+    if (scores.has(name)) results.set(name, { score: scores.get(name)!, nshots: nshots.get(name) ?? defaultShots });
+  }
   const thresholds: Record<string, number> = {};
   for (const [name, value] of Object.entries(config.actions)) if (value !== undefined) thresholds[name] = value;
-  return { stages, metricScores, descriptions, thresholds: Object.freeze(thresholds), requiredScore: requiredScore(config.actions) };
+  return { stages, results, descriptions, thresholds: Object.freeze(thresholds), requiredScore: requiredScore(config.actions) };
 }

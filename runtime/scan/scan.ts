@@ -47,6 +47,8 @@ export interface ScanContext {
   readonly driverIo: DriverIo;
   readonly logger: Logger;
   readonly onTaskEnd?: (report: TaskReport, result: ScanResult | null) => void;
+  /** Reports, once per scanner, a result name with no configured score (it scores 0, as in Rspamd). */
+  readonly unscored: (name: string, symbol: string) => void;
 }
 
 interface GroupState {
@@ -113,13 +115,23 @@ export class Scan implements SymbolParent, TaskOwner {
     return currentCoroutine()?.host.symbol ?? '(task)';
   }
 
-  metricScore(name: string): number {
-    return this.ctx.plan.metricScores.get(name) ?? 1;
+  resultConfig(name: string): { readonly score: number; readonly nshots: number } | undefined {
+    const configured = this.ctx.plan.results.get(name);
+    if (!configured) this.ctx.unscored(name, this.currentSymbol());
+    return configured;
+  }
+
+  actionFor(score: number): Action {
+    return actionFor(score, this.ctx.config.actions);
+  }
+
+  get requiredScore(): number {
+    return this.ctx.plan.requiredScore;
   }
 
   setPreResult(pre: PreResult): void {
     if (this.ctx.plan.stages[this.stageIndex]?.type === 'prefilter') this.skipRest = true;
-    this.logger.info({ task: this.run.id, action: pre.action, symbol: pre.symbol }, 'pre-result set');
+    this.logger.info({ task: this.run.id, action: pre.action, symbol: pre.symbol, module: pre.module }, 'pre-result set');
   }
 
   schedule(body: () => Operation<void>): boolean {

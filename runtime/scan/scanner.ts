@@ -72,7 +72,14 @@ export function createScanner(input: Config | ConfigInput, options: ScannerOptio
   const ownsIo = options.io === undefined;
   const io = options.io ?? createLiveInterpreter(config);
   const driverIo = { handle: io.handle, base: io.base ?? io.handle, clock: io.clock, config: config as unknown as Readonly<Record<string, unknown>> };
-  const context = { config, plan: buildPlan(config), io, driverIo, logger: options.logger ?? defaultLogger(), onTaskEnd: options.onTaskEnd };
+  const logger = options.logger ?? defaultLogger();
+  const unscoredSeen = new Set<string>();
+  const unscored = (name: string, symbol: string): void => {
+    if (unscoredSeen.has(name) || unscoredSeen.size > 10_000) return;
+    unscoredSeen.add(name);
+    logger.warn({ result: name, symbol }, `result ${name} has no configured score: it scores 0 (give it one in scores, or in its symbol's score or results)`);
+  };
+  const context = { config, plan: buildPlan(config), io, driverIo, logger, onTaskEnd: options.onTaskEnd, unscored };
   let active = 0;
   let closed = false;
   const done = <T>(value: T): T => {

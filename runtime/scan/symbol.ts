@@ -22,11 +22,28 @@ export type SyncCallback<F> = F extends (task: Task) => PromiseLike<unknown>
       : 'a symbol yields effects only, with yield*: yield* http.request({...})'
     : F;
 
+/** Another result name a symbol inserts (Rspamd's virtual symbol): its score and how it adds up. */
+export interface ResultOptions {
+  /** The score of one insert at weight 1 (default 0, as in Rspamd). */
+  score?: number;
+  description?: string;
+  /** How many inserts add their score (Rspamd's `nshots`, default 100). */
+  nshots?: number;
+  /** Only the first insert scores (nshots 1); a later one of larger magnitude and the same sign replaces it. */
+  oneShot?: boolean;
+}
+
 export interface SymbolOptions<F extends SymbolCallback = SymbolCallback> {
   name: string;
   callback: F;
-  /** The score of one `insertResult(name)` at weight 1 (default 1). */
+  /** The score of one `insertResult(name)` at weight 1 (default 0, as in Rspamd: a symbol with no score is reported, not scored). */
   score?: number;
+  /** How many inserts of this name add their score (Rspamd's `nshots`, default 100). */
+  nshots?: number;
+  /** Only the first insert scores (Rspamd's `one_shot`). */
+  oneShot?: boolean;
+  /** The other names this symbol inserts, with their scores (Rspamd's virtual symbols): `{ HTTP_ERROR: 0.5 }` or `{ HTTP_ERROR: { score: 0.5, oneShot: true } }`. */
+  results?: Record<string, number | ResultOptions>;
   group?: string;
   description?: string;
   /** Stage: prefilters run first, then normal symbols together, then postfilters. */
@@ -45,10 +62,19 @@ export interface SymbolOptions<F extends SymbolCallback = SymbolCallback> {
   mime?: boolean;
 }
 
+export interface ResultDefinition {
+  readonly score: number | undefined;
+  readonly description: string | undefined;
+  readonly nshots: number;
+}
+
 export interface SymbolDefinition {
   readonly name: string;
   readonly callback: SymbolCallback;
   readonly score: number | undefined;
+  readonly nshots: number;
+  /** The other names it inserts, with their scores. */
+  readonly results: Readonly<Record<string, ResultDefinition>>;
   readonly group: string | undefined;
   readonly description: string | undefined;
   readonly type: SymbolType;
@@ -59,6 +85,15 @@ export interface SymbolDefinition {
 }
 
 const symbolTypes: readonly SymbolType[] = ['prefilter', 'normal', 'postfilter'];
+
+/** Rspamd's default_max_shots. */
+export const defaultShots = 100;
+
+function shots(where: string, o: { nshots?: number; oneShot?: boolean }): number {
+  if (o.nshots !== undefined && !(Number.isInteger(o.nshots) && o.nshots >= 1)) throw new TypeError(`${where}: \`nshots\` must be an integer >= 1`);
+  if (o.oneShot && o.nshots !== undefined && o.nshots !== 1) throw new TypeError(`${where}: \`oneShot\` means nshots 1; give one or the other`);
+  return o.oneShot ? 1 : (o.nshots ?? defaultShots);
+}
 
 /**
  * Declares a symbol (a rule).
@@ -92,10 +127,22 @@ export function defineSymbol<F extends SymbolCallback>(options: SymbolOptions<F>
   if (options.timeout !== undefined && !(Number.isFinite(options.timeout) && options.timeout > 0)) {
     throw new TypeError(`${where}: \`timeout\` must be a positive number of milliseconds`);
   }
+  const results: Record<string, ResultDefinition> = {};
+  if (options.results !== undefined) {
+    if (typeof options.results !== 'object' || options.results === null) throw new TypeError(`${where}: \`results\` must be an object of name → score`);
+    for (const [name, value] of Object.entries(options.results)) {
+      const r = typeof value === 'number' ? { score: value } : value;
+      if (typeof r !== 'object' || r === null) throw new TypeError(`${where}: results.${name} must be a score or { score, description, nshots, oneShot }`);
+      if (r.score !== undefined && !Number.isFinite(r.score)) throw new TypeError(`${where}: results.${name}.score must be a finite number`);
+      results[name] = Object.freeze({ score: r.score, description: r.description, nshots: shots(`${where}: results.${name}`, r) });
+    }
+  }
   return Object.freeze({
     name: options.name,
     callback: options.callback,
     score: options.score,
+    nshots: shots(where, options),
+    results: Object.freeze(results),
     group: options.group,
     description: options.description,
     type: options.type ?? 'normal',

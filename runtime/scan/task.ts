@@ -30,7 +30,12 @@ interface ResultEntry {
   name: string;
   score: number;
   metricScore: number;
+  /** Inserts so far. */
+  shots: number;
+  maxShots: number;
   options: Set<string> | null;
+  /** Bytes of options so far (Rspamd caps them at 4096 per result). */
+  optionBytes: number;
   /** The symbol that inserted it first (for invariants and logs). */
   by: string;
 }
@@ -38,6 +43,8 @@ interface ResultEntry {
 export interface PreResult {
   action: Action;
   message?: string;
+  /** Who set it (Rspamd's `module`); the symbol's name by default. */
+  module?: string;
   symbol?: string;
 }
 
@@ -47,16 +54,24 @@ export interface TaskOwner {
   schedule(body: () => Operation<void>): boolean;
   currentSymbol(): string;
   setPreResult(pre: PreResult): void;
-  metricScore(name: string): number;
+  /** The configured score and nshots of a result name; undefined when it has none (it scores 0). */
+  resultConfig(name: string): { readonly score: number; readonly nshots: number } | undefined;
+  /** The action the current score (or a pre-result) gives. */
+  actionFor(score: number): Action;
+  readonly requiredScore: number;
   readonly logger: Logger;
 }
+
+/** Rspamd's limits on a result's options: at most this many, and this many bytes in all. */
+const maxOptions = 100;
+const maxOptionBytes = 4096;
 
 const utf8 = new TextDecoder();
 
 function optionText(option: unknown): string {
-  if (typeof option === 'string') return option;
-  if (option instanceof Error) return option.message;
-  if (option instanceof Uint8Array) return utf8.decode(option);
+  if (typeof option === 'string') return printable(option);
+  if (option instanceof Error) return printable(option.message);
+  if (option instanceof Uint8Array) return printable(utf8.decode(option));
   if (typeof option === 'object' && option !== null) {
     try {
       return JSON.stringify(option);
@@ -65,6 +80,11 @@ function optionText(option: unknown): string {
     }
   }
   return String(option);
+}
+
+/** Control characters in an option become U+FFFD, as Rspamd stores them. */
+function printable(text: string): string {
+  return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) ? text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd') : text;
 }
 
 /**
@@ -95,8 +115,11 @@ export class Task implements CallbackTask {
   }
 
   /**
-   * Adds a result. Score = weight × the configured score of `name` (default 1).
-   * Inserting the same name again adds options (deduplicated), not score.
+   * Adds a result, as Rspamd's `insert_result`: its score is weight × the
+   * configured score of `name` (0 when it has none). Inserting the same name
+   * again adds its score again, up to its `nshots` (default 100); past that
+   * (or for a one-shot name) only a larger score of the same sign replaces
+   * it. Options are deduplicated, at most 100 and 4096 bytes per result.
    * Errors become their message.
    */
   insertResult(name: string, weight: number | string = 1, ...options: unknown[]): void {
@@ -112,14 +135,39 @@ export class Task implements CallbackTask {
     if (!Number.isFinite(weight)) throw new TypeError(`insertResult(${name}): weight must be a finite number`);
     let entry = this.results.get(name);
     if (!entry) {
-      const metricScore = this.owner.metricScore(name);
-      entry = { name, score: weight * metricScore, metricScore, options: null, by: this.owner.currentSymbol() };
+      const configured = this.owner.resultConfig(name);
+      const metricScore = configured?.score ?? 0;
+      entry = { name, score: weight * metricScore, metricScore, shots: 1, maxShots: configured?.nshots ?? 100, options: null, optionBytes: 0, by: this.owner.currentSymbol() };
       this.results.set(name, entry);
+    } else {
+      const score = weight * entry.metricScore;
+      if (entry.shots < entry.maxShots) entry.score += score;
+      else if (Math.abs(entry.score) < Math.abs(score) && Math.sign(entry.score) === Math.sign(score)) entry.score = score;
+      entry.shots++;
     }
     for (const option of options) {
       if (option === undefined || option === null) continue;
-      (entry.options ??= new Set()).add(optionText(option));
+      addOption(entry, optionText(option));
     }
+  }
+
+  /**
+   * Sets a result's score to `score` (Rspamd's `adjust_result`: an absolute
+   * score, not a weight) and adds options. Throws for a name not inserted.
+   */
+  adjustResult(name: string, score: number, ...options: unknown[]): void {
+    const entry = this.results.get(name);
+    if (!entry) throw new Error(`symbol not found: ${name}`);
+    if (!Number.isFinite(score)) throw new TypeError(`adjustResult(${name}): score must be a finite number`);
+    if (this.owner.finished) return;
+    entry.score = score;
+    for (const option of options) if (option !== undefined && option !== null) addOption(entry, optionText(option));
+  }
+
+  /** Removes a result (Rspamd's `remove_result`); false when there was none. */
+  removeResult(name: string): boolean {
+    if (this.owner.finished) return false;
+    return this.results.delete(name);
   }
 
   hasSymbol(name: string): boolean {
@@ -131,6 +179,11 @@ export class Task implements CallbackTask {
     return entry ? toSymbolResult(entry) : undefined;
   }
 
+  /** Every result so far, by name (Rspamd's `get_symbols` gives the same names and scores as two arrays). */
+  getSymbols(): SymbolResult[] {
+    return [...this.results.values()].sort(byName).map(toSymbolResult);
+  }
+
   /** The sum of the scores inserted so far. */
   getScore(): number {
     let score = 0;
@@ -138,14 +191,32 @@ export class Task implements CallbackTask {
     return score;
   }
 
-  /** Forces the action; set by a prefilter, it skips every later symbol. */
-  setPreResult(action: string, message?: string): void {
-    const normalized = action.replace(/_/g, ' ') as Action;
+  /** The action the score so far gives, or the pre-result's (Rspamd's `get_metric_action`). */
+  getAction(): Action {
+    return this.preResult ? this.preResult.action : this.owner.actionFor(this.getScore());
+  }
+
+  /** `[score, required score]`, as Rspamd's `get_metric_score`. */
+  getMetricScore(): [number, number] {
+    return [this.getScore(), this.owner.requiredScore];
+  }
+
+  /**
+   * Forces the action (Rspamd's `set_pre_result`): `setPreResult(action,
+   * message?, module?)` or `setPreResult({ action, message, module })`.
+   * `accept` means no action; `soft_reject` spellings are accepted. Set by a
+   * prefilter, it skips every later symbol.
+   */
+  setPreResult(action: string | { action: string; message?: string; module?: string }, message?: string, module?: string): void {
+    const spec = typeof action === 'object' && action !== null ? action : { action, message, module };
+    const raw = String(spec.action).replace(/_/g, ' ');
+    const normalized = (raw === 'accept' ? 'no action' : raw) as Action;
     if (normalized !== 'no action' && !actionNames.includes(normalized as never)) {
-      throw new TypeError(`setPreResult: unknown action ${JSON.stringify(action)}; use one of ${[...actionNames, 'no action'].join(', ')}`);
+      throw new TypeError(`unknown action ${spec.action}; use one of ${[...actionNames, 'no action', 'accept'].join(', ')}`);
     }
     if (this.owner.finished) return;
-    this.preResult = { action: normalized, message, symbol: this.owner.currentSymbol() };
+    const symbol = this.owner.currentSymbol();
+    this.preResult = { action: normalized, message: spec.message, module: spec.module ?? symbol, symbol };
     this.owner.setPreResult(this.preResult);
   }
 
@@ -241,7 +312,7 @@ export class Task implements CallbackTask {
   /** Every result, for the scan result, by name (so the same scan always reads the same). */
   collectResults(descriptions: (name: string) => string | undefined): Record<string, SymbolResult> {
     const out: Record<string, SymbolResult> = {};
-    const entries = [...this.results.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = [...this.results.values()].sort(byName);
     for (const entry of entries) {
       const result = toSymbolResult(entry);
       const description = descriptions(entry.name);
@@ -255,6 +326,24 @@ export class Task implements CallbackTask {
   resultOrigins(): Map<string, string> {
     return new Map([...this.results.values()].map((e) => [e.name, e.by]));
   }
+}
+
+function byName(a: ResultEntry, b: ResultEntry): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Adds an option within Rspamd's limits; past 4096 bytes one `...` marks what was dropped. */
+function addOption(entry: ResultEntry, text: string): void {
+  const options = (entry.options ??= new Set());
+  if (options.has(text) || options.has('...')) return;
+  if (options.size >= maxOptions) return;
+  const bytes = Buffer.byteLength(text);
+  if (entry.optionBytes + bytes > maxOptionBytes) {
+    options.add('...');
+    return;
+  }
+  entry.optionBytes += bytes;
+  options.add(text);
 }
 
 function toSymbolResult(entry: ResultEntry): SymbolResult {

@@ -30,34 +30,101 @@ function scanner(symbols: Parameters<typeof createScanner>[0]['symbols'], extra:
 
 const Scores = suite('scores and actions');
 
-Scores('a result scores weight × configured score; config scores win; default 1', async () => {
+Scores('a result scores weight × configured score; config scores win; a name with no score scores 0 and is logged once', async () => {
+  const A = defineSymbol({
+    name: 'A',
+    score: 2,
+    results: { VIRTUAL: 3 },
+    callback(task) {
+      task.insertResult('A', 0.5);
+      task.insertResult('OVERRIDDEN', 3);
+      task.insertResult('VIRTUAL', 1);
+      task.insertResult('UNKNOWN', 1.5);
+    },
+  });
+  const { logger, lines } = capture();
+  const s = createScanner({ symbols: [A], scores: { OVERRIDDEN: -1 } }, { io: createTestInterpreter({ handlers: {} }), logger });
+  const r = await s.scan('');
+  await s.scan('');
+  assert.equal(r.symbols.A, { name: 'A', score: 1, metricScore: 2 });
+  assert.equal(r.symbols.OVERRIDDEN, { name: 'OVERRIDDEN', score: -3, metricScore: -1 });
+  assert.equal(r.symbols.VIRTUAL, { name: 'VIRTUAL', score: 3, metricScore: 3 }, "a symbol declares the scores of the other names it inserts (Rspamd's virtual symbols)");
+  assert.equal(r.symbols.UNKNOWN, { name: 'UNKNOWN', score: 0, metricScore: 0 }, 'reported, not scored, as in Rspamd');
+  assert.is(r.score, 1 - 3 + 3);
+  const logged = lines.filter((l) => /result UNKNOWN has no configured score/.test(String(l.msg)));
+  assert.is(logged.length, 1, 'logged once per name, not per scan');
+});
+
+Scores('inserting the same name again adds its score again, up to nshots; options stay deduplicated', async () => {
   const A = defineSymbol({
     name: 'A',
     score: 2,
     callback(task) {
-      task.insertResult('A', 0.5);
-      task.insertResult('OVERRIDDEN', 3);
-      task.insertResult('UNKNOWN', 1.5);
-    },
-  });
-  const { s } = scanner([A], { scores: { OVERRIDDEN: -1 } });
-  const r = await s.scan('');
-  assert.equal(r.symbols.A, { name: 'A', score: 1, metricScore: 2 });
-  assert.equal(r.symbols.OVERRIDDEN, { name: 'OVERRIDDEN', score: -3, metricScore: -1 });
-  assert.equal(r.symbols.UNKNOWN, { name: 'UNKNOWN', score: 1.5, metricScore: 1 });
-  assert.is(r.score, 1 - 3 + 1.5);
-});
-
-Scores('inserting the same name again adds options (deduplicated), not score', async () => {
-  const A = defineSymbol({
-    name: 'A',
-    callback(task) {
       task.insertResult('A', 1, 'x', 'y');
-      task.insertResult('A', 5, 'y', 'z', new Error('boom'), 42);
+      task.insertResult('A', 1, 'y', 'z', new Error('boom'), 42);
     },
   });
   const r = await scanner([A]).s.scan('');
-  assert.equal(r.symbols.A, { name: 'A', score: 1, metricScore: 1, options: ['x', 'y', 'z', 'boom', '42'] });
+  // Rspamd 3.4: a symbol of score 2.0 inserted twice scores 4.0 (nshots defaults to 100)
+  assert.equal(r.symbols.A, { name: 'A', score: 4, metricScore: 2, options: ['x', 'y', 'z', 'boom', '42'] });
+});
+
+Scores('past nshots only a larger score of the same sign replaces the last; one-shot names score once', async () => {
+  const A = defineSymbol({
+    name: 'A',
+    score: 1,
+    nshots: 2,
+    results: { ONCE: { score: 2, oneShot: true } },
+    callback(task) {
+      for (const w of [1, 1, 1, 5, -10]) task.insertResult('A', w);
+      for (const w of [1, 1, 0.5, 3]) task.insertResult('ONCE', w);
+    },
+  });
+  const r = await scanner([A]).s.scan('');
+  assert.is(r.symbols.A.score, 5, '1 + 1, then the third adds nothing, the 5 replaces, the -10 (other sign) does not');
+  assert.is(r.symbols.ONCE.score, 6, 'the first counts; later ones only replace it when larger: 2, then 3 × 2');
+});
+
+Scores("options: at most 100 per result and 4096 bytes in all, then '...'; control characters become U+FFFD", async () => {
+  const A = defineSymbol({
+    name: 'A',
+    score: 1,
+    callback(task) {
+      for (let i = 0; i < 150; i++) task.insertResult('A', 0, `o${i}`);
+      task.insertResult('BIG', 0, 'x'.repeat(4000), 'y'.repeat(200), 'after');
+      task.insertResult('CTRL', 0, 'a\u0001b\u0007c');
+    },
+  });
+  const r = await scanner([A]).s.scan('');
+  assert.is(r.symbols.A.options!.length, 100);
+  assert.equal(r.symbols.BIG.options, ['x'.repeat(4000), '...']);
+  assert.equal(r.symbols.CTRL.options, ['a\ufffdb\ufffdc']);
+});
+
+Scores('adjustResult sets an absolute score; removeResult removes; getSymbols, getAction and getMetricScore see the scan so far', async () => {
+  const seen: unknown[] = [];
+  const A = defineSymbol({ name: 'A', score: 3, callback: (task) => task.insertResult('A', 1, 'a') });
+  const B = defineSymbol({ name: 'B', score: 4, callback: (task) => task.insertResult('B') });
+  const POST = defineSymbol({
+    name: 'POST',
+    type: 'postfilter',
+    callback(task) {
+      seen.push(task.getSymbols().map((s) => `${s.name}=${s.score}`), task.getAction(), task.getMetricScore());
+      task.adjustResult('A', 12, 'adjusted');
+      seen.push(task.getMetricScore(), task.getAction());
+      seen.push(task.removeResult('B'), task.removeResult('B'), task.getScore());
+      try {
+        task.adjustResult('NO_SUCH_SYMBOL', 1);
+      } catch (error) {
+        seen.push((error as Error).message);
+      }
+    },
+  });
+  const r = await scanner([A, B, POST]).s.scan('');
+  assert.equal(seen, [['A=3', 'B=4'], 'add header', [7, 15], [16, 15], 'reject', true, false, 12, 'symbol not found: NO_SUCH_SYMBOL']);
+  assert.equal(Object.keys(r.symbols), ['A']);
+  assert.equal(r.symbols.A.options, ['a', 'adjusted']);
+  assert.is(r.action, 'add header');
 });
 
 Scores('the action is the one with the highest threshold at or below the score', async () => {
@@ -144,6 +211,7 @@ Stages('a prefilter pre-result skips the rest and forces the action', async () =
   const PRE = defineSymbol({
     name: 'PRE',
     type: 'prefilter',
+    score: 1,
     callback(task) {
       task.insertResult('PRE', 0.1);
       task.setPreResult('reject', 'go away');
@@ -358,7 +426,7 @@ Isolation('a throwing rule keeps what it inserted, is logged by name, and others
   const io = createTestInterpreter({ handlers: ok });
   const r = await createScanner({ symbols: [BAD, GOOD] }, { io, logger }).scan('');
   assert.equal(Object.keys(r.symbols).sort(), ['BAD_BEFORE', 'GOOD']);
-  const line = lines.find((l) => l.symbol === 'BAD');
+  const line = lines.find((l) => l.symbol === 'BAD' && /failed/.test(String(l.msg)));
   assert.ok(line, 'logged with the symbol name');
   assert.match(String(line!.msg), /symbol BAD failed: rule bug/);
 });

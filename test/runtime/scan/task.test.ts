@@ -3,10 +3,10 @@ import * as assert from 'uvu/assert';
 import { createTestInterpreter, defineSymbol, runSymbol, type Task } from '../../../index.ts';
 import { silent } from '../../support/logger.ts';
 
-async function inspect<T>(read: (task: Task) => T, task: Parameters<typeof runSymbol>[1]['task']): Promise<T> {
+async function inspect<T>(read: (task: Task) => T, task: Parameters<typeof runSymbol>[1]['task'], config?: Parameters<typeof runSymbol>[1]['config']): Promise<T> {
   let out: T | undefined;
   const S = defineSymbol({ name: 'S', callback: (t) => void (out = read(t)) });
-  await runSymbol(S, { io: createTestInterpreter({ handlers: {} }), task, logger: silent });
+  await runSymbol(S, { io: createTestInterpreter({ handlers: {} }), task, logger: silent, config });
   return out as T;
 }
 
@@ -75,8 +75,26 @@ Results('hasSymbol, getSymbol and getScore see results inserted so far', async (
   const got = await inspect((t) => {
     t.insertResult('A', 2, 'opt');
     return [t.hasSymbol('A'), t.hasSymbol('B'), t.getSymbol('A'), t.getScore()];
-  }, {});
-  assert.equal(got, [true, false, { name: 'A', score: 2, metricScore: 1, options: ['opt'] }, 2]);
+  }, {}, { scores: { A: 1.5 } });
+  assert.equal(got, [true, false, { name: 'A', score: 3, metricScore: 1.5, options: ['opt'] }, 3]);
+});
+
+Results("setPreResult takes Rspamd's forms: action, message, module; a table; accept; underscores", async () => {
+  const cases: [(t: Task) => void, unknown][] = [
+    [(t) => t.setPreResult('reject', 'positional message', 'positional-module'), { action: 'reject', message: 'positional message', module: 'positional-module' }],
+    [(t) => t.setPreResult('add header'), { action: 'add header', message: undefined, module: 'S' }],
+    [(t) => t.setPreResult({ action: 'rewrite subject', message: 'table message', module: 'table-module' }), { action: 'rewrite subject', message: 'table message', module: 'table-module' }],
+    [(t) => t.setPreResult('accept', 'accept message'), { action: 'no action', message: 'accept message', module: 'S' }],
+    [(t) => t.setPreResult('soft_reject'), { action: 'soft reject', message: undefined, module: 'S' }],
+  ];
+  for (const [set, expected] of cases) {
+    const got = await inspect((t) => {
+      set(t);
+      const { action, message, module } = t.preResult!;
+      return { action, message, module };
+    }, {});
+    assert.equal(got, expected);
+  }
 });
 
 Results('setPreResult rejects an unknown action with the list of actions', async () => {
@@ -87,7 +105,7 @@ Results('setPreResult rejects an unknown action with the list of actions', async
       return (error as Error).message;
     }
   }, {});
-  assert.match(String(got), /unknown action "explode"; use one of reject, soft reject, rewrite subject, add header, greylist, no action/);
+  assert.match(String(got), /^unknown action explode; use one of reject, soft reject, rewrite subject, add header, greylist, no action, accept$/);
 });
 
 Results('task.log is bound to the task id', async () => {
