@@ -1,10 +1,11 @@
-import type { Operation } from './effect.ts';
+import type { Effect, Operation } from './effect.ts';
 
 export const SCHEDULE: unique symbol = Symbol.for('corax.schedule') as never;
 
 /** The part of a task the callback-style API needs: a way to start work owned by the calling symbol. */
 export interface CallbackTask {
-  [SCHEDULE](body: () => Operation<void>): boolean;
+  /** `admit`: the effect the call will perform, checked against per-task limits now, so an over-limit call returns false. */
+  [SCHEDULE](body: () => Operation<void>, admit?: Effect): boolean;
 }
 
 /**
@@ -12,11 +13,11 @@ export interface CallbackTask {
  * Rspamd-style. Returns false, and never runs the callback, when the task can
  * no longer take work.
  */
-export function scheduleCallback(task: CallbackTask | undefined, api: string, body: () => Operation<void>): boolean {
+export function scheduleCallback(task: CallbackTask | undefined, api: string, body: () => Operation<void>, admit?: Effect): boolean {
   if (!task || typeof (task as Partial<CallbackTask>)[SCHEDULE] !== 'function') {
     throw new TypeError(`${api}: the callback form needs the symbol's \`task\` in its options`);
   }
-  return task[SCHEDULE](body);
+  return task[SCHEDULE](body, admit);
 }
 
 /** Drops the callback-only fields so what is left is the effect's options. */

@@ -56,6 +56,8 @@ export interface DnsRequestOptions<T extends DnsType = DnsType> {
   name: string;
   /** Milliseconds for the whole query, retransmits included (default `dns.timeout` × `dns.retransmits`). */
   timeout?: number;
+  /** Not counted against the per-task cap (Rspamd's `forced`). */
+  forced?: boolean;
 }
 
 export interface DnsRequestEffect {
@@ -63,11 +65,18 @@ export interface DnsRequestEffect {
   rrtype: DnsType;
   name: string;
   timeout?: number;
+  forced?: boolean;
 }
+
+/**
+ * The records of an answer, and whether the resolver said they are
+ * authenticated (the AD flag; Rspamd's `results.authenticated`).
+ */
+export type DnsRecords<T extends DnsType = DnsType> = DnsAnswers[T][] & { authenticated?: boolean };
 
 export interface DnsCallbackOptions<T extends DnsType = DnsType> extends DnsRequestOptions<T> {
   task: CallbackTask;
-  callback(err: CoraxError | null, records: DnsAnswers[T][] | undefined): void;
+  callback(err: CoraxError | null, records: DnsRecords<T> | undefined): void;
 }
 
 /** The `dns` config section. */
@@ -97,7 +106,7 @@ declare module './effect.ts' {
     'dns.request': DnsRequestEffect;
   }
   interface EffectResults {
-    'dns.request': DnsRecord[];
+    'dns.request': DnsRecords;
   }
 }
 
@@ -114,26 +123,36 @@ function DnsRequest(opts: DnsRequestOptions): DnsRequestEffect {
   if (opts.type === 'ptr') name = reverseName(name);
   const effect: DnsRequestEffect = { type: 'dns.request', rrtype: opts.type, name };
   if (opts.timeout !== undefined) effect.timeout = opts.timeout;
+  if (opts.forced) effect.forced = true;
   return effect;
 }
 
 /**
  * A DNS query. For `ptr`, an IP address is turned into its reverse name.
+ * `records.authenticated` is the resolver's AD flag. Past the per-task cap
+ * (`dns.maxRequests`, 64) the query fails with ELIMIT, and the callback form
+ * returns false and never calls back, as Rspamd does; `forced` skips the cap.
  *
  * @example
  * const [err, addrs] = yield* dns.request({ type: 'a', name: 'example.com' });
  * if (!err) task.insertResult('DNS', 1.0, addrs[0]);
  */
 function request<T extends DnsType>(opts: DnsCallbackOptions<T>): boolean;
-function request<T extends DnsType>(opts: DnsRequestOptions<T>): Operation<Result<DnsAnswers[T][]>>;
-function request(opts: DnsRequestOptions | DnsCallbackOptions): Operation<Result<DnsRecord[]>> | boolean {
+function request<T extends DnsType>(opts: DnsRequestOptions<T>): Operation<Result<DnsRecords<T>>>;
+function request(opts: DnsRequestOptions | DnsCallbackOptions): Operation<Result<DnsRecords>> | boolean {
   if ('callback' in opts && typeof opts.callback === 'function') {
     const { callback } = opts;
-    const op = perform(DnsRequest(opts));
-    return scheduleCallback(opts.task, 'dns.request', function* () {
-      const [err, records] = yield* op;
-      callback(err, records as never);
-    });
+    const effect = DnsRequest(opts);
+    const op = perform(effect);
+    return scheduleCallback(
+      opts.task,
+      'dns.request',
+      function* () {
+        const [err, records] = yield* op;
+        callback(err, records as never);
+      },
+      effect,
+    );
   }
   return perform(DnsRequest(opts));
 }
@@ -177,12 +196,19 @@ export const dnsFamily = defineFamily<'dns.request', DnsSettings>({
       timeout: (e, s) => e.timeout ?? (s?.timeout ?? 1000) * (s?.retransmits ?? 5),
       timeoutError: () => new DnsTimeoutError(),
       describe: (e) => `${e.rrtype} ${e.name}`,
-      admit(_effect, scope, s) {
-        const counter = scope.local(requestCount, () => ({ n: 0 }));
+      admit(effect, scope, s) {
+        if (effect.forced) return undefined;
+        // counted once per descriptor: a callback-style call is admitted when it is made, then performed
+        const counter = scope.local(requestCount, () => ({ n: 0, seen: new WeakSet<object>() }));
+        if (counter.seen.has(effect)) return undefined;
+        counter.seen.add(effect);
         const max = s?.maxRequests ?? 64;
         if (++counter.n > max) return new LimitError(`DNS request limit reached: ${max} per task (dns.maxRequests)`);
         return undefined;
       },
+      // the AD flag travels with the records in a recording
+      encodeResult: (records) => (records.authenticated ? { records: [...records], authenticated: true } : [...records]),
+      decodeResult: (value) => (Array.isArray(value) ? (value as DnsRecords) : Object.assign([...(value as { records: DnsRecord[] }).records], { authenticated: true })),
       faults: {
         nxdomain: () => new NxdomainError(),
         nodata: () => new NodataError(),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ArgumentError, ConfigError, ConnectionRefusedError, ConnectionResetError, CoraxError, deserializeError, RedisReplyError, TimeoutError, type SerializedError } from './errors.ts';
 import { perform, type Instruction, type Operation, type Result } from './effect.ts';
 import { scheduleCallback, type CallbackTask } from './callback.ts';
@@ -42,6 +43,10 @@ export interface RedisRequestEffect {
   readonly type: 'redis.request';
   params: RedisTarget;
   command: (string | Uint8Array)[];
+  /** Read or write servers, when the command's own flags do not say (a script: Rspamd's `is_write`). */
+  route?: 'read' | 'write';
+  /** The key that picks the server in a list (default: the command's first argument). */
+  key?: string;
 }
 
 export interface RedisExecEffect {
@@ -184,8 +189,84 @@ function connect(target: RedisTarget): Operation<Result<RedisConnection>> {
   };
 }
 
+export interface ScriptCallbackAttrs {
+  task: CallbackTask;
+  callback(err: CoraxError | null, reply: RedisReply | undefined): void;
+  /** Run on the write servers (Rspamd's `is_write`); default the read servers. */
+  write?: boolean;
+}
+
+/**
+ * A Lua script run by its SHA-1 (Rspamd's `lua_redis.add_redis_script` /
+ * `exec_redis_script`): `EVALSHA` first; on `NOSCRIPT` the server gets the
+ * source with `SCRIPT LOAD` and the call is made again, once. Every step is a
+ * `redis.request` effect, so scripts record and replay like any command.
+ */
+export class RedisScript {
+  readonly sha: string;
+
+  constructor(readonly source: string) {
+    if (typeof source !== 'string' || source === '') throw new TypeError('redis.script: the source must be a non-empty string');
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  /**
+   * Runs the script with `keys` (KEYS[]) and `args` (ARGV[]). With
+   * `{ task, callback }` as the second argument it is the callback form.
+   *
+   * @example
+   * const incr = redis.script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+   * const [err, count] = yield* incr.exec(redis.params(), ['rate:' + domain], [1], { write: true });
+   */
+  exec(target: RedisTarget, attrs: ScriptCallbackAttrs, keys?: readonly RedisArg[], args?: readonly RedisArg[]): boolean;
+  exec(target: RedisTarget, keys?: readonly RedisArg[], args?: readonly RedisArg[], options?: { write?: boolean }): Operation<Result<RedisReply>>;
+  exec(
+    target: RedisTarget,
+    second?: ScriptCallbackAttrs | readonly RedisArg[],
+    third?: readonly RedisArg[],
+    fourth?: readonly RedisArg[] | { write?: boolean },
+  ): Operation<Result<RedisReply>> | boolean {
+    checkTarget('script.exec', target);
+    if (second !== undefined && !Array.isArray(second)) {
+      const attrs = second as ScriptCallbackAttrs;
+      const op = this.operation(target, third ?? [], (fourth as readonly RedisArg[] | undefined) ?? [], attrs.write ?? false);
+      return scheduleCallback(attrs.task, 'script.exec', function* () {
+        const [err, reply] = yield* op;
+        attrs.callback(callbackError(err), reply);
+      });
+    }
+    return this.operation(target, (second as readonly RedisArg[] | undefined) ?? [], third ?? [], (fourth as { write?: boolean } | undefined)?.write ?? false);
+  }
+
+  private operation(target: RedisTarget, keys: readonly RedisArg[], args: readonly RedisArg[], write: boolean): Operation<Result<RedisReply>> {
+    const route = write ? 'write' : 'read';
+    const key = keys.length ? String(keys[0]) : undefined;
+    const call = (command: RedisArg[]): RedisRequestEffect => {
+      const effect: RedisRequestEffect = { type: 'redis.request', params: target, command: normalizeCommand('script.exec', command), route };
+      if (key !== undefined) effect.key = key;
+      return effect;
+    };
+    const evalsha = call(['EVALSHA', this.sha, keys.length, ...keys, ...args]);
+    const load = call(['SCRIPT', 'LOAD', this.source]);
+    return {
+      *[Symbol.iterator](): Generator<Instruction, Result<RedisReply>, unknown> {
+        const first = yield* perform(evalsha);
+        if (!first[0] || !/^NOSCRIPT/.test(first[0].message)) return first;
+        const [loadErr] = yield* perform(load);
+        if (loadErr) return [loadErr, undefined];
+        return yield* perform({ ...evalsha });
+      },
+    };
+  }
+}
+
+/** A script for `exec` (Rspamd's `lua_redis.add_redis_script`). */
+function script(source: string): RedisScript {
+  return new RedisScript(source);
+}
+
 /** The Redis effect family. */
-export const redis = { params, request, connect };
+export const redis = { params, request, connect, script };
 
 // ---- the family
 

@@ -178,15 +178,15 @@ export function createRedisModule(ctx: LiveContext<RedisSettings>): RedisModule 
     return known;
   }
 
-  function linkFor(target: RedisTarget, command: readonly (string | Uint8Array)[]): RedisLink {
+  function linkFor(target: RedisTarget, command: readonly (string | Uint8Array)[], routeAs?: 'read' | 'write', routeKey?: string): RedisLink {
     const route = routeFor(target);
-    const servers = readOnly(String(command[0])) ? route.read : route.write;
+    const servers = (routeAs ?? (readOnly(String(command[0])) ? 'read' : 'write')) === 'read' ? route.read : route.write;
     const { params } = route;
     if (servers.length === 0) {
       const where = 'section' in target && target.section ? `redis.${target.section} or redis` : 'redis';
       throw new ArgumentError(`no Redis servers configured: set ${where}.servers`);
     }
-    const key = command.length > 1 ? String(command[1]) : '';
+    const key = routeKey ?? (command.length > 1 ? String(command[1]) : '');
     const server = servers.length === 1 ? servers[0] : servers[fnv1a(key) % servers.length];
     const timeout = params.timeout ?? 1000;
     const id = `${server}\u0000${params.db ?? ''}\u0000${params.username ?? ''}\u0000${params.password ?? ''}\u0000${params.prefix ?? ''}\u0000${params.sentinels ?? ''}\u0000${params.sentinel_master ?? ''}`;
@@ -206,7 +206,7 @@ export function createRedisModule(ctx: LiveContext<RedisSettings>): RedisModule 
   };
 
   const request: Handler<'redis.request'> = (effect, call) => {
-    const link = linkFor(effect.params, effect.command);
+    const link = linkFor(effect.params, effect.command, effect.route, effect.key);
     watch(call, link);
     if (link.client.status === 'ready') return link.send(effect.command);
     return link.ready().then(() => link.send(effect.command));

@@ -146,7 +146,7 @@ export function createDnsModule(ctx: LiveContext<DnsSettings>): DnsModule {
   function resolve(rrtype: DnsType, name: string, onCancel: OnCancel | undefined, useCache: TtlCache | null): Promise<DnsRecord[]> {
     const key = `${rrtype}:${name.toLowerCase()}`;
     const cached = useCache?.get(key);
-    if (cached) return cached.error ? Promise.reject(cached.error) : Promise.resolve([...cached.records!]);
+    if (cached) return cached.error ? Promise.reject(cached.error) : Promise.resolve(Object.assign([...cached.records!], cached.records as { authenticated?: boolean }));
     const shared = inflight.get(key) ?? start(key, rrtype, name, useCache);
     return new Promise<DnsRecord[]>((ok, fail) => {
       const waiter = new Waiter(shared, ok, fail, leave);

@@ -109,5 +109,6 @@ export function interpret(rrtype: DnsType, packet: Packet): Outcome {
   } catch (error) {
     return { error: error instanceof MalformedAnswerError ? error : new MalformedAnswerError('unexpected record data'), ttl: 0 };
   }
+  if ((packet as { flag_ad?: boolean }).flag_ad) (records as DnsRecord[] & { authenticated?: boolean }).authenticated = true;
   return { records, ttl };
 }

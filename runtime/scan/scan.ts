@@ -1,4 +1,5 @@
-import type { Operation } from '../../effects/effect.ts';
+import type { Effect, Operation } from '../../effects/effect.ts';
+import { admissionOf } from '../../effects/family.ts';
 import type { Interpreter } from '../../effects/handler.ts';
 import type { CoraxError } from '../../effects/errors.ts';
 import { currentCoroutine, type DriverIo } from '../driver/coroutine.ts';
@@ -134,9 +135,16 @@ export class Scan implements SymbolParent, TaskOwner {
     this.logger.info({ task: this.run.id, action: pre.action, symbol: pre.symbol, module: pre.module }, 'pre-result set');
   }
 
-  schedule(body: () => Operation<void>): boolean {
+  schedule(body: () => Operation<void>, admit?: Effect): boolean {
     const co = currentCoroutine();
     if (this.finished) return false;
+    if (admit) {
+      const refused = admissionOf(admit, this.run, this.io.config);
+      if (refused) {
+        this.logger.info({ task: this.run.id, symbol: this.currentSymbol(), reason: refused.message }, 'callback-style call not scheduled');
+        return false;
+      }
+    }
     if (!co || !(co.host instanceof SymbolRun) || co.host.scope !== this.run) {
       this.logger.warn({ task: this.run.id }, 'a callback-style call was made outside a running symbol of this task (from a timer or a promise?); not scheduled');
       return false;

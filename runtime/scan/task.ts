@@ -1,5 +1,5 @@
 import { SCHEDULE, type CallbackTask } from '../../effects/callback.ts';
-import type { Operation } from '../../effects/effect.ts';
+import type { Effect, Operation } from '../../effects/effect.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Message, MessagePart, MessageUrl } from './message.ts';
 import { actionNames, type Action } from '../config/config.ts';
@@ -51,7 +51,7 @@ export interface PreResult {
 /** What a task needs from the scan that owns it. */
 export interface TaskOwner {
   readonly finished: boolean;
-  schedule(body: () => Operation<void>): boolean;
+  schedule(body: () => Operation<void>, admit?: Effect): boolean;
   currentSymbol(): string;
   setPreResult(pre: PreResult): void;
   /** The configured score and nshots of a result name; undefined when it has none (it scores 0). */
@@ -105,8 +105,8 @@ export class Task implements CallbackTask {
   ) {}
 
   /** Callback-style API hook: work started on behalf of the running symbol. */
-  [SCHEDULE](body: () => Operation<void>): boolean {
-    return this.owner.schedule(body);
+  [SCHEDULE](body: () => Operation<void>, admit?: Effect): boolean {
+    return this.owner.schedule(body, admit);
   }
 
   /** A logger bound to this task's id. */

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { all, createLiveInterpreter, dns, type DnsType, type LiveInterpreter } from '../../index.ts';
+import { all, createLiveInterpreter, createScanner, defineSymbol, dns, record, replay, type DnsType, type LiveInterpreter, type RecordingEntry } from '../../index.ts';
+import { silent } from '../support/logger.ts';
 import { systemNameservers, parseNameServer } from '../../modules/dns/resolv-conf.ts';
 import { startDnsServer, type DnsTestServer } from '../support/dns-server.ts';
 import { outcome, perform } from '../support/live.ts';
@@ -122,6 +123,40 @@ Wire('the per-task cap stops the rule past dns.maxRequests', async () => {
   );
   await capped.close();
   assert.equal(codes, [null, null, null, 'ELIMIT']);
+});
+
+Wire("forced queries are not counted (Rspamd's forced); past the cap the callback form returns false and never calls back", async () => {
+  const config = { dns: { servers: [server.address], maxRequests: 2 } };
+  const capped = createLiveInterpreter({ symbols: [], ...config });
+  const seen: string[] = [];
+  const S = defineSymbol({
+    name: 'S',
+    callback(task) {
+      const scheduled = [1, 2, 3].map((i) => dns.request({ task, type: 'a', name: 'a.test', callback: (err) => seen.push(`cb${i} ${err?.code ?? 'ok'}`) }));
+      const forced = dns.request({ task, type: 'a', name: 'a.test', forced: true, callback: (err) => seen.push(`forced ${err?.code ?? 'ok'}`) });
+      seen.push(`scheduled ${[...scheduled, forced].join(',')}`);
+    },
+  });
+  await createScanner({ ...config, symbols: [S] }, { io: capped, logger: silent }).scan('');
+  await capped.close();
+  assert.equal(seen.sort(), ['cb1 ok', 'cb2 ok', 'forced ok', 'scheduled true,true,false,true']);
+});
+
+Wire('the AD flag reaches the rule as records.authenticated, and survives a recording', async () => {
+  let entries: RecordingEntry[] = [];
+  const recorder = record(io, { sink: (e) => (entries = e) });
+  const flags = await perform(recorder, function* () {
+    const [, ad] = yield* dns.request({ type: 'a', name: 'ad.test' });
+    const [, plain] = yield* dns.request({ type: 'a', name: 'a.test' });
+    return [ad!.authenticated === true, plain!.authenticated === true, [...ad!]];
+  });
+  assert.equal(flags, [true, false, ['192.0.2.99']]);
+  recorder.flush();
+  const replayed = await perform(replay({ entries }), function* () {
+    const [, ad] = yield* dns.request({ type: 'a', name: 'ad.test' });
+    return ad!.authenticated === true;
+  });
+  assert.is(replayed, true);
 });
 
 const Cache = suite('dns module: TTL cache');

@@ -9,7 +9,7 @@ import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 import { bindDnsSockets, dnsOverTcp } from '../../examples/services/dns.ts';
 
-export type Behaviour = 'servfail' | 'truncate' | 'cut' | 'malformed' | 'wrong-id' | 'wrong-id-then-right' | 'wrong-question' | 'spoofed-port' | 'silent' | 'slow' | 'refused';
+export type Behaviour = 'authenticated' | 'servfail' | 'truncate' | 'cut' | 'malformed' | 'wrong-id' | 'wrong-id-then-right' | 'wrong-question' | 'spoofed-port' | 'silent' | 'slow' | 'refused';
 
 export interface ZoneEntry {
   records?: Partial<Record<string, unknown[]>>;
@@ -44,6 +44,7 @@ export const testZone: Record<string, ZoneEntry> = {
   'spoof.test': { behaviour: 'spoofed-port', records: { A: ['192.0.2.66'] } },
   'silent.test': { behaviour: 'silent' },
   'slow.test': { behaviour: 'slow', records: { A: ['192.0.2.55'] } },
+  'ad.test': { behaviour: 'authenticated', records: { A: ['192.0.2.99'] } },
 };
 
 export interface DnsTestServer {
@@ -107,6 +108,8 @@ function respond(zone: Record<string, ZoneEntry>, query: DecodedPacket, overTcp:
     case 'truncate':
       if (!overTcp) return [dnsPacket.encode({ ...base, flags: flags | dnsPacket.TRUNCATED_RESPONSE })];
       break;
+    case 'authenticated':
+      return [dnsPacket.encode({ ...base, flags: flags | dnsPacket.AUTHENTIC_DATA, answers: answersFor(entry, q.name, q.type) })];
     case 'cut': {
       // a datagram cut short mid-record, with no TC bit to say so
       const whole = dnsPacket.encode({ ...base, flags, answers: answersFor(entry, q.name, q.type) });

@@ -3,7 +3,7 @@ import { createScanner, defineSymbol, type ConfigInput, type Interpreter, type O
 import { silent } from './logger.ts';
 
 /** Runs `body` as a symbol and returns what it returned. */
-export async function perform<T>(io: Interpreter, body: () => Generator<any, T, any>, config: Omit<ConfigInput, 'symbols'> = {}): Promise<T> {
+export async function perform<T>(io: Interpreter, body: () => Operation<T>, config: Omit<ConfigInput, 'symbols'> = {}): Promise<T> {
   let out: T | undefined;
   let failure: unknown;
   const S = defineSymbol({
