@@ -3,6 +3,7 @@ import { configSections, type FamilyConfigs } from '../../effects/family.ts';
 import { count, invalid, onlyKeys, positive, section } from '../../effects/config-check.ts';
 import { parseHostPort } from '../../effects/host-port.ts';
 import type { SymbolDefinition } from '../scan/symbol.ts';
+import { resolveLimits, type MessageLimits } from '../scan/mime/limits.ts';
 import '../families.ts';
 
 /** Actions in order of severity, Rspamd's names. */
@@ -39,6 +40,8 @@ export interface BaseConfigInput {
   /** Milliseconds a scan may take (default 8000). */
   taskTimeout?: number;
   server?: ServerConfig;
+  /** What the message parser reads (limits, and when a parse thread is used). */
+  message?: Partial<MessageLimits>;
 }
 
 export type ConfigInput = BaseConfigInput & FamilyConfigInput;
@@ -48,6 +51,7 @@ export type Config = {
   readonly scores: Readonly<Record<string, number>>;
   readonly actions: Readonly<Partial<Record<ActionName, number>>>;
   readonly taskTimeout: number;
+  readonly message: Readonly<MessageLimits>;
   readonly server: Readonly<Required<Omit<ServerConfig, 'password'>>> & { readonly password?: string };
 } & FamilySettingsOf;
 
@@ -61,7 +65,7 @@ export function isHostPort(value: string): boolean {
   return parsed !== null && parsed.port >= 0;
 }
 
-const baseKeys = ['symbols', 'scores', 'actions', 'taskTimeout', 'server'];
+const baseKeys = ['symbols', 'scores', 'actions', 'taskTimeout', 'server', 'message'];
 
 /**
  * Validates a configuration and fills in defaults. Every bad option is named
@@ -113,6 +117,7 @@ export function defineConfig(input: ConfigInput | Config): Config {
     scores: Object.freeze({ ...(scores as Record<string, number>) }),
     actions: Object.freeze(actions),
     taskTimeout: positive('taskTimeout', top.taskTimeout, 8000),
+    message: resolveLimits(top.message),
     server: Object.freeze({
       bind: (serverIn.bind as string | undefined) ?? '127.0.0.1:11333',
       maxBodySize: positive('server.maxBodySize', serverIn.maxBodySize, 50 * 1024 * 1024),

@@ -1,108 +1,111 @@
-import PostalMime, { addressParser, decodeWords, type Email } from 'postal-mime';
+import { parseAddressList, type Address } from './mime/addresses.ts';
+import { MimeBody, type MessagePart, type TextPart } from './mime/body.ts';
+import { decodeWords, indexHeaders, parseHeaderBlock, type HeaderField } from './mime/headers.ts';
+import { defaultLimits, type MessageLimits } from './mime/limits.ts';
+import { parseOffThread } from './mime/pool.ts';
+import type { ParseProblem } from './mime/structure.ts';
+import type { MessageUrl } from './mime/urls.ts';
 
-/** A URL found in the message body. */
-export interface MessageUrl {
-  url: string;
-  scheme: string;
-  host: string;
-  path: string;
-}
+export type { Address, MessagePart, MessageUrl, ParseProblem, TextPart };
 
-/** A MIME part as rules see it. */
-export interface MessagePart {
-  filename: string | null;
-  mimeType: string;
-  size: number;
-  content: Uint8Array;
-}
-
-const utf8 = new TextDecoder('utf-8');
+const blankLf = Buffer.from('\n\n');
+const blankCrlf = Buffer.from('\n\r\n');
 
 /**
- * The raw message with lazy views: the header block is split on first use
- * (cheap, synchronous); the body is parsed with postal-mime at most once,
- * and only when a symbol that reads it is about to run.
+ * The raw message with lazy views: the top header block is split on first
+ * use (cheap, synchronous); the body's MIME structure is found at most once,
+ * when a symbol that reads it is about to run — on this thread for a small
+ * message, on a parse thread for a large one — and each part is decoded when
+ * a rule first asks for it.
  */
 export class Message {
+  private fields: HeaderField[] | null = null;
   private headerIndex: Map<string, string[]> | null = null;
+  private body: MimeBody | null = null;
   private bodyParse: Promise<void> | null = null;
-  private email: Email | null = null;
-  private urlList: MessageUrl[] | null = null;
-  private textCache: string | null = null;
+  private abortParse: AbortController | null = null;
+  private problemsTaken = 0;
+  private readonly buffer: Buffer;
 
-  constructor(readonly raw: Uint8Array) {}
+  constructor(
+    readonly raw: Uint8Array,
+    private readonly limits: MessageLimits = defaultLimits,
+  ) {
+    this.buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  }
 
   get hasBody(): boolean {
     return this.raw.length > 0;
   }
 
   get bodyParsed(): boolean {
-    return this.email !== null || !this.hasBody;
+    return this.body !== null || !this.hasBody;
   }
 
-  /** Parses the body once; later calls share the first parse. */
-  parseBody(): Promise<void> {
+  /**
+   * Finds the body's structure once. A small message is split here and now
+   * (undefined is returned); a large one on a parse thread (the promise
+   * settles when it is done, or when abort() is called).
+   */
+  parseBody(): Promise<void> | undefined {
+    if (this.bodyParsed) return undefined;
     if (this.bodyParse) return this.bodyParse;
-    this.bodyParse = this.hasBody
-      ? PostalMime.parse(this.raw, { attachmentEncoding: 'arraybuffer' }).then(
-          (email) => {
-            this.email = email;
-          },
-          () => {
-            // unparseable MIME: rules see no text rather than a failed scan
-            this.email = { headers: [], attachments: [] } as unknown as Email;
-          },
-        )
-      : Promise.resolve();
+    if (this.limits.offThreadBytes === 0 || this.raw.length < this.limits.offThreadBytes) {
+      this.body = parseHere(this.raw, this.limits);
+      return undefined;
+    }
+    const abort = (this.abortParse = new AbortController());
+    this.bodyParse = parseOffThread(this.raw, this.limits, abort.signal).then(
+      (snapshot) => {
+        this.body = MimeBody.fromSnapshot(snapshot, this.raw, this.limits);
+      },
+      (error: Error) => {
+        this.body = MimeBody.unsplit(this.raw, this.limits, { symbol: 'MIME_LIMIT_EXCEEDED', detail: abort.signal.aborted ? 'parse cancelled' : `parser failed: ${error.message}` });
+      },
+    );
     return this.bodyParse;
   }
 
-  /** Where the header block ends (the byte after its last line break). */
+  /** Ends an off-thread parse in flight (the scan is over). */
+  abort(): void {
+    this.abortParse?.abort();
+  }
+
+  /** Problems the parser met that were not taken yet (each is reported once). */
+  takeProblems(): ParseProblem[] {
+    const all = this.body?.problems ?? [];
+    if (this.problemsTaken >= all.length) return [];
+    const fresh = all.slice(this.problemsTaken);
+    this.problemsTaken = all.length;
+    return fresh;
+  }
+
+  /** Where the top header block ends. */
   private headerEnd(): number {
-    const raw = this.raw;
-    for (let i = 0; i < raw.length - 1; i++) {
-      if (raw[i] === 0x0a && (raw[i + 1] === 0x0a || (raw[i + 1] === 0x0d && raw[i + 2] === 0x0a))) return i + 1;
-    }
-    return raw.length;
+    const raw = this.buffer;
+    if (raw[0] === 10 || (raw[0] === 13 && raw[1] === 10)) return 0;
+    const a = raw.indexOf(blankLf);
+    const b = a === -1 ? raw.indexOf(blankCrlf) : raw.subarray(0, a).indexOf(blankCrlf);
+    if (a === -1 && b === -1) return raw.length;
+    return b === -1 ? a + 1 : b + 1;
+  }
+
+  /** The top-level header fields, in message order. */
+  headerFields(): HeaderField[] {
+    if (this.fields) return this.fields;
+    const end = Math.min(this.headerEnd(), this.limits.maxHeaderBytes);
+    this.fields = parseHeaderBlock(this.buffer.subarray(0, end)).fields;
+    return this.fields;
   }
 
   private headers(): Map<string, string[]> {
-    if (this.headerIndex) return this.headerIndex;
-    const index = new Map<string, string[]>();
-    const block = utf8.decode(this.raw.subarray(0, this.headerEnd()));
-    let name = '';
-    let value = '';
-    const flush = (): void => {
-      if (!name) return;
-      const key = name.toLowerCase();
-      const list = index.get(key);
-      if (list) list.push(value);
-      else index.set(key, [value]);
-    };
-    for (const line of block.split(/\r?\n/)) {
-      if (line === '') continue;
-      if ((line[0] === ' ' || line[0] === '\t') && name) {
-        value += ` ${line.trim()}`;
-        continue;
-      }
-      flush();
-      const colon = line.indexOf(':');
-      if (colon <= 0) {
-        name = '';
-        continue;
-      }
-      name = line.slice(0, colon).trim();
-      value = line.slice(colon + 1).trim();
-    }
-    flush();
-    this.headerIndex = index;
-    return index;
+    return (this.headerIndex ??= indexHeaders(this.headerFields()));
   }
 
   /** Every value of a header, unfolded and RFC 2047-decoded, in message order. */
   header(name: string): string[] {
     const values = this.headers().get(name.toLowerCase());
-    return values ? values.map(decodeHeader) : [];
+    return values ? values.map(decodeWords) : [];
   }
 
   /** Raw (undecoded) values of a header. */
@@ -114,80 +117,57 @@ export class Message {
     // every scan result carries it: find it without indexing every header
     const id = this.headerIndex ? this.rawHeader('message-id')[0] : this.findMessageId();
     if (!id) return undefined;
-    const m = /<([^>]*)>/.exec(id);
-    return (m ? m[1] : id).trim() || undefined;
+    const open = id.indexOf('<');
+    const close = open === -1 ? -1 : id.indexOf('>', open);
+    return (close === -1 ? id : id.slice(open + 1, close)).trim() || undefined;
   }
 
   private findMessageId(): string | undefined {
-    const block = Buffer.from(this.raw.buffer, this.raw.byteOffset, this.headerEnd()).toString('latin1');
+    const end = Math.min(this.headerEnd(), this.limits.maxHeaderBytes);
+    const block = this.buffer.toString('latin1', 0, end);
     const m = /(?:^|\n)message-id:[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/i.exec(block);
     return m ? m[1].replace(/\r?\n[ \t]+/g, ' ').trim() : undefined;
   }
 
-  /** Addresses in an address header (From, To, Cc). */
-  addresses(name: string): string[] {
-    const out: string[] = [];
-    for (const value of this.rawHeader(name)) {
-      for (const entry of addressParser(value)) {
-        if ('address' in entry && entry.address) out.push(entry.address);
-        if ('group' in entry && Array.isArray(entry.group)) for (const m of entry.group) if (m.address) out.push(m.address);
-      }
-    }
+  /** Addresses in an address header (From, To, Cc), at most `message.maxAddresses` per header. */
+  addresses(name: string): Address[] {
+    const out: Address[] = [];
+    for (const value of this.rawHeader(name)) out.push(...parseAddressList(value, this.limits.maxAddresses));
     return out;
   }
 
-  private parsed(api: string): Email {
-    if (this.email) return this.email;
-    if (!this.hasBody) return { headers: [], attachments: [] } as unknown as Email;
+  private parsed(api: string): MimeBody {
+    if (this.body) return this.body;
+    if (!this.hasBody) return (this.body = parseHere(this.raw, this.limits));
     throw new BodyNotParsedError(api);
   }
 
   text(api = 'getText'): string {
-    if (this.textCache !== null) return this.textCache;
-    const email = this.parsed(api);
-    this.textCache = email.text ?? (email.html ? htmlToText(email.html) : '');
-    return this.textCache;
+    return this.parsed(api).text();
   }
 
   html(api = 'getHtml'): string | undefined {
-    return this.parsed(api).html;
+    return this.parsed(api).html();
+  }
+
+  textParts(api = 'getTextParts'): TextPart[] {
+    return this.parsed(api).textParts();
   }
 
   parts(api = 'getParts'): MessagePart[] {
-    return this.parsed(api).attachments.map((a) => {
-      const content = typeof a.content === 'string' ? new TextEncoder().encode(a.content) : new Uint8Array(a.content);
-      return { filename: a.filename, mimeType: a.mimeType, size: content.length, content };
-    });
+    return this.parsed(api).attachments();
   }
 
   urls(api = 'getUrls'): MessageUrl[] {
-    if (this.urlList) return this.urlList;
-    const email = this.parsed(api);
-    const seen = new Set<string>();
-    const list: MessageUrl[] = [];
-    const add = (candidate: string): void => {
-      const cleaned = candidate.replace(/&amp;/g, '&').replace(/[.,;:!?)\]}>'"]+$/, '');
-      let parsed: URL;
-      try {
-        parsed = new URL(/^www\./i.test(cleaned) ? `http://${cleaned}` : cleaned);
-      } catch {
-        return;
-      }
-      if (!parsed.hostname || seen.has(parsed.href)) return;
-      seen.add(parsed.href);
-      list.push({ url: parsed.href, scheme: parsed.protocol.slice(0, -1), host: parsed.hostname.toLowerCase(), path: parsed.pathname });
-    };
-    const scan = (text: string | undefined): void => {
-      if (!text) return;
-      for (const m of text.matchAll(/\b(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'`]+/gi)) add(m[0]);
-    };
-    scan(email.text);
-    if (email.html) {
-      for (const m of email.html.matchAll(/\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) add(m[1] ?? m[2] ?? m[3]);
-      scan(htmlToText(email.html));
-    }
-    this.urlList = list;
-    return list;
+    return this.parsed(api).urls();
+  }
+}
+
+function parseHere(raw: Uint8Array, limits: MessageLimits): MimeBody {
+  try {
+    return MimeBody.parse(raw, limits);
+  } catch (error) {
+    return MimeBody.unsplit(raw, limits, { symbol: 'MIME_LIMIT_EXCEEDED', detail: `parser failed: ${(error as Error).message}` });
   }
 }
 
@@ -196,22 +176,4 @@ export class BodyNotParsedError extends Error {
   constructor(api: string) {
     super(`task.${api}() reads the message body, but this symbol is declared with \`mime: false\`; remove it (or set \`mime: true\`)`);
   }
-}
-
-function decodeHeader(value: string): string {
-  return value.includes('=?') ? decodeWords(value) : value;
-}
-
-function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<br\s*\/?>|<\/p>|<\/div>/gi, '\n')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&')
-    .replace(/[ \t]+/g, ' ')
-    .trim();
 }

@@ -194,11 +194,16 @@ export class Scan implements SymbolParent, TaskOwner {
     const run = state.runs[i];
     if (run.def.mime && !this.message.bodyParsed) {
       const parse = this.message.parseBody();
-      const hold = this.ctx.io.clock.hold;
-      (hold ? hold.call(this.ctx.io.clock, parse) : parse).then(() => {
-        if (!this.finished && this.current === state) run.start(this.task);
-      });
-      return;
+      if (parse) {
+        const hold = this.ctx.io.clock.hold;
+        (hold ? hold.call(this.ctx.io.clock, parse) : parse).then(() => {
+          if (this.finished || this.current !== state) return;
+          this.task.noteParseProblems();
+          run.start(this.task);
+        });
+        return;
+      }
+      this.task.noteParseProblems();
     }
     run.start(this.task);
   }
@@ -265,6 +270,7 @@ export class Scan implements SymbolParent, TaskOwner {
   }
 
   private end(): void {
+    this.message.abort();
     this.cancelTaskTimer?.();
     this.cancelTaskTimer = null;
     this.haltRunning('halted');

@@ -101,7 +101,7 @@ export function createScanner(input: Config | ConfigInput, options: ScannerOptio
       const raw = typeof message === 'string' ? encoder.encode(message) : message;
       const id = options.id ?? envelope.queueId ?? nextTaskId();
       active++;
-      return new Scan(context, new Message(raw), envelope, id, recordKeyOf(raw, envelope)).start().then(done, failed);
+      return new Scan(context, new Message(raw, config.message), envelope, id, recordKeyOf(raw, envelope)).start().then(done, failed);
     },
     async close() {
       closed = true;

@@ -1,7 +1,8 @@
 import { SCHEDULE, type CallbackTask } from '../../effects/callback.ts';
 import type { Effect, Operation } from '../../effects/effect.ts';
 import type { Logger } from '../log/logger.ts';
-import type { Message, MessagePart, MessageUrl } from './message.ts';
+import type { Address, Message, MessagePart, MessageUrl, TextPart } from './message.ts';
+import { toAddress } from './mime/addresses.ts';
 import { actionNames, type Action } from '../config/config.ts';
 
 /** The envelope and request headers of a scan (Rspamd's scan-request headers). */
@@ -16,6 +17,9 @@ export interface Envelope {
   /** Any other request header; `task.getRequestHeader(name)` reads them. */
   headers?: Record<string, string | string[]>;
 }
+
+/** Where addresses come from: the SMTP envelope, the message's headers, or the envelope when it has them (Rspamd's `smtp`, `mime`, `any`). */
+export type AddressSource = 'smtp' | 'mime' | 'any';
 
 export interface SymbolResult {
   name: string;
@@ -237,12 +241,30 @@ export class Task implements CallbackTask {
 
   /** The SMTP sender, else the From header's address. */
   getFrom(): string | undefined {
-    return this.envelope.from || this.message.addresses('from')[0];
+    return this.envelope.from || this.message.addresses('from')[0]?.addr;
   }
 
   /** The SMTP recipients, else the To and Cc addresses. */
   getRecipients(): string[] {
     if (this.envelope.rcpt?.length) return [...this.envelope.rcpt];
+    return [...this.message.addresses('to'), ...this.message.addresses('cc')].map((a) => a.addr);
+  }
+
+  /**
+   * The sender as Rspamd's `task:get_from(source)` gives it: `{ addr, user,
+   * domain, name, raw }`, from the envelope (`smtp`), the From header
+   * (`mime`), or the envelope when it has one (`any`, the default).
+   */
+  getFromAddresses(source: AddressSource = 'any'): Address[] {
+    const smtp = this.envelope.from ? [toAddress(this.envelope.from)] : [];
+    if (source === 'smtp' || (source === 'any' && smtp.length)) return smtp;
+    return this.message.addresses('from');
+  }
+
+  /** The recipients as Rspamd's `task:get_recipients(source)` gives them: envelope, To and Cc, or the envelope when it has them. */
+  getRecipientAddresses(source: AddressSource = 'any'): Address[] {
+    const smtp = (this.envelope.rcpt ?? []).map((r) => toAddress(r));
+    if (source === 'smtp' || (source === 'any' && smtp.length)) return smtp;
     return [...this.message.addresses('to'), ...this.message.addresses('cc')];
   }
 
@@ -285,9 +307,11 @@ export class Task implements CallbackTask {
     return this.message.messageId;
   }
 
-  /** URLs in the text and HTML parts, deduplicated. */
+  /** URLs in the text and HTML parts (and, past a parse limit, in the rest of the raw body), deduplicated. */
   getUrls(): MessageUrl[] {
-    return this.message.urls();
+    const urls = this.message.urls();
+    this.noteParseProblems();
+    return urls;
   }
 
   /** The plain text of the message (HTML converted when there is no text part). */
@@ -299,9 +323,23 @@ export class Task implements CallbackTask {
     return this.message.html();
   }
 
+  /** The text and HTML parts, decoded, with their headers (Rspamd's `task:get_text_parts()`). */
+  getTextParts(): TextPart[] {
+    return this.message.textParts();
+  }
+
   /** Attachments and other non-text parts. */
   getParts(): MessagePart[] {
     return this.message.parts();
+  }
+
+  /**
+   * Inserts a result for each problem the parser met (a limit reached, a
+   * broken header or content type), with the detail as its option, so rules
+   * and scores can tell a message that could not be read in full.
+   */
+  noteParseProblems(): void {
+    for (const problem of this.message.takeProblems()) this.insertResult(problem.symbol, 1, problem.detail);
   }
 
   /** The message as received. */

@@ -39,7 +39,7 @@ export interface ServeProcess {
 /** Starts `corax serve` on a free port and waits until it listens. */
 export async function serve(args: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
   const bind = args.includes('--bind') ? [] : ['--bind', '127.0.0.1:0'];
-  const child = spawn(process.execPath, [bin, 'serve', '--config', fixture('basic.config.ts'), ...bind, ...args], {
+  const child = spawn(process.execPath, [bin, 'serve', ...(args.includes('--config') ? [] : ['--config', fixture('basic.config.ts')]), ...bind, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

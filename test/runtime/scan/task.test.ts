@@ -66,7 +66,7 @@ Headers('getRaw returns the bytes as received', async () => {
 
 Headers('getUrls finds www. links in text', async () => {
   const got = await inspect((t) => t.getUrls(), { message });
-  assert.equal(got, [{ url: 'http://www.example.com/', scheme: 'http', host: 'www.example.com', path: '/' }]);
+  assert.equal(got, [{ url: 'http://www.example.com/', scheme: 'http', host: 'www.example.com', domain: 'example.com', path: '/' }]);
 });
 
 const Results = suite('Task: results');
