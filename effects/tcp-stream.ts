@@ -117,9 +117,28 @@ function patternBytes(pattern: string): Buffer {
 
 /** A failed connect as Rspamd words it: `Socket error detected: <reason>`. */
 export function connectError(code: string | undefined, reason: string, cause?: unknown): CoraxError {
+  if (isTlsFailure(code)) return tlsError(code, reason, 'tcp', cause);
   if (code === 'ECONNREFUSED') return new ConnectionRefusedError('Socket error detected: Connection refused', { cause });
   if (code === 'ECONNRESET') return new ConnectionResetError('Socket error detected: Connection reset by peer', { cause });
   return new SocketError(`Socket error detected: ${reason}`, { code: code ?? 'ESOCKET', cause });
+}
+
+/** Node's codes for a certificate that does not verify (OpenSSL's X509 errors). */
+const certificateCodes = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH|ERR_TLS_CERT/;
+
+/** Whether a socket error is a TLS failure (handshake or certificate). */
+export function isTlsFailure(code: string | undefined): boolean {
+  return code !== undefined && (certificateCodes.test(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'));
+}
+
+/**
+ * A TLS failure, code ETLS, worded as Rspamd's: a certificate that does not
+ * verify is `certificate validation failed: REASON` (its TCP client puts
+ * `ssl error: ` in front).
+ */
+export function tlsError(code: string | undefined, reason: string, client: 'http' | 'tcp', cause?: unknown): CoraxError {
+  const text = code !== undefined && certificateCodes.test(code) ? `certificate validation failed: ${reason}` : reason;
+  return new SocketError(client === 'tcp' ? `ssl error: ${text}` : text, { code: 'ETLS', cause });
 }
 
 /** A failure on an open connection (reading or writing) as Rspamd words it. */

@@ -17,6 +17,7 @@ import {
   TooBigError,
 } from '../effects/errors.ts';
 import { isLocalAddress } from '../effects/ip.ts';
+import { isTlsFailure, tlsError } from '../effects/tcp-stream.ts';
 import type { DnsModule } from './dns/index.ts';
 
 export interface HttpModule extends LiveModule<'http.request'> {
@@ -95,6 +96,7 @@ function mapError(error: unknown, abort: RequestAbort, host: string): CoraxError
   const e = error as NodeJS.ErrnoException & { cause?: unknown };
   const code = causeCode(error);
   if (code === 'ECONNREFUSED') return new ConnectionRefusedError('IO write error: Connection refused', { cause: error });
+  if (isTlsFailure(code)) return tlsError(code, tlsReason(error), 'http', error);
   if (code === 'ECONNRESET' || code === 'EPIPE') return new ConnectionResetError('IO read error: Connection reset by peer', { cause: error });
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new HostNotFoundError(host, { message: 'unable to resolve host', cause: error });
   if (e?.code === 'UND_ERR_CONNECT_TIMEOUT' || e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT') return new TimeoutError(undefined, { cause: error });
@@ -103,6 +105,16 @@ function mapError(error: unknown, abort: RequestAbort, host: string): CoraxError
     return new CoraxError('EPROTO', `HTTP parser error: ${e.message}`, { cause: error });
   }
   return new CoraxError(code ?? 'EIO', e?.message ?? String(error), { cause: error });
+}
+
+/** The message of the error that carries the TLS code (undici wraps it). */
+function tlsReason(error: unknown): string {
+  let e = error as { message?: string; code?: string; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && isTlsFailure(e.code)) return e.message ?? e.code;
+    e = e.cause as typeof e;
+  }
+  return String((error as Error)?.message ?? error);
 }
 
 function ignore(): void {}
