@@ -44,7 +44,7 @@ try {
   const corax = spawn(process.execPath, [here('../bin/corax.js'), 'serve', '--config', here('./e2e/corax.config.ts'), '--bind', `127.0.0.1:${coraxPort}`, '--log-level', 'error'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   servers.push(processServer('corax serve', `http://127.0.0.1:${coraxPort}`, corax));
   const handPort = await freePort();
-  const hand = spawn(process.execPath, ['--import', 'tsx', here('./e2e/handwritten.ts')], { env: { ...env, PORT: String(handPort) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const hand = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', here('./e2e/handwritten.ts')], { env: { ...env, PORT: String(handPort) }, stdio: ['ignore', 'ignore', 'inherit'] });
   servers.push(processServer('hand-written async/await', `http://127.0.0.1:${handPort}`, hand));
   const rspamdDirs: Record<string, string> = {};
   if (withRspamd) {

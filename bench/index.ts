@@ -17,7 +17,7 @@ let failed = false;
 for (const name of benchmarks) {
   const started = Date.now();
   process.stderr.write(`bench/${name}.ts …\n`);
-  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', here(`./${name}.ts`), ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20 });
+  const run = spawnSync(process.execPath, ['--expose-gc', '--conditions=development', '--import', 'tsx', here(`./${name}.ts`), ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20 });
   process.stderr.write(`bench/${name}.ts done in ${((Date.now() - started) / 1000).toFixed(0)} s (exit ${run.status})\n`);
   if (run.status !== 0) failed = true;
   const text = run.stdout.slice(Math.max(0, run.stdout.indexOf('## ')));

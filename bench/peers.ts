@@ -11,7 +11,7 @@ export interface Peers {
 
 /** Starts bench/servers.ts in a child process and waits for its addresses. */
 export async function startPeers(): Promise<Peers> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./servers.ts', import.meta.url))], {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', fileURLToPath(new URL('./servers.ts', import.meta.url))], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { coraxVersion } from '../version.ts';
 import { ConfigError } from '../config/config.ts';
 
 const usage = `corax — mail-filter rules as TypeScript generators
@@ -33,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
         return await (await import('./serve.ts')).serveCommand(rest);
       case '--version':
       case '-v':
-        console.log(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+        console.log(coraxVersion());
         return 0;
       case undefined:
       case 'help':

@@ -3,7 +3,7 @@
  * Lines, a header then one entry per effect, binary values as base64, text
  * readable, entries in a stable order, secrets redacted before writing.
  */
-import { readFileSync } from 'node:fs';
+import { coraxVersion } from '../version.ts';
 import type { Effect } from '../../effects/effect.ts';
 import type { SerializedError } from '../../effects/errors.ts';
 import {
@@ -44,13 +44,7 @@ export interface RecordingEntry {
   ms: number;
 }
 
-export function coraxVersion(): string {
-  try {
-    return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
-  } catch {
-    return 'unknown';
-  }
-}
+export { coraxVersion };
 
 // ---- redaction
 
