@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The corax CLI. Configs and rules may be TypeScript or JavaScript, ESM or CommonJS: tsx loads them without a build step.
 import { existsSync } from 'node:fs';
-import { register as registerModuleHooks } from 'node:module';
+import Module, { register as registerModuleHooks } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { register as registerEsm } from 'tsx/esm/api';
 import { register as registerCjs } from 'tsx/cjs/api';
 
@@ -13,5 +14,13 @@ if (fromSources) {
 }
 registerEsm();
 registerCjs();
-const { run } = await import(fromSources ? '../runtime/cli/main.ts' : '../dist/runtime/cli/main.js');
+const entry = new URL(fromSources ? '../index.ts' : '../dist/index.js', import.meta.url);
+const corax = await import(entry.href);
+// a CommonJS config's require('corax') gets the module already loaded, not a second copy loaded by require(esm)
+const cached = new Module(fileURLToPath(entry));
+cached.filename = fileURLToPath(entry);
+cached.loaded = true;
+cached.exports = corax;
+Module._cache[cached.filename] = cached;
+const { run } = await import(new URL(fromSources ? '../runtime/cli/main.ts' : '../dist/runtime/cli/main.js', import.meta.url).href);
 process.exitCode = await run(process.argv.slice(2));
