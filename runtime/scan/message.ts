@@ -3,13 +3,11 @@ import { MimeBody, type MessagePart, type TextPart } from './mime/body.ts';
 import { decodeWords, indexHeaders, parseHeaderBlock, type HeaderField } from './mime/headers.ts';
 import { defaultLimits, type MessageLimits } from './mime/limits.ts';
 import { parseOffThread } from './mime/pool.ts';
-import type { ParseProblem } from './mime/structure.ts';
+import { headerEnd, type ParseProblem } from './mime/structure.ts';
 import type { MessageUrl } from './mime/urls.ts';
 
 export type { Address, MessagePart, MessageUrl, ParseProblem, TextPart };
 
-const blankLf = Buffer.from('\n\n');
-const blankCrlf = Buffer.from('\n\r\n');
 
 /**
  * The raw message with lazy views: the top header block is split on first
@@ -25,6 +23,8 @@ export class Message {
   private bodyParse: Promise<void> | null = null;
   private abortParse: AbortController | null = null;
   private problemsTaken = 0;
+  private topEnd: number | undefined;
+  private decoded = new Map<string, string[]>();
   private readonly buffer: Buffer;
 
   constructor(
@@ -82,19 +82,13 @@ export class Message {
 
   /** Where the top header block ends. */
   private headerEnd(): number {
-    const raw = this.buffer;
-    if (raw[0] === 10 || (raw[0] === 13 && raw[1] === 10)) return 0;
-    const a = raw.indexOf(blankLf);
-    const b = a === -1 ? raw.indexOf(blankCrlf) : raw.subarray(0, a).indexOf(blankCrlf);
-    if (a === -1 && b === -1) return raw.length;
-    return b === -1 ? a + 1 : b + 1;
+    return (this.topEnd ??= headerEnd(this.buffer, 0, Math.min(this.buffer.length, this.limits.maxHeaderBytes)).blockEnd);
   }
 
   /** The top-level header fields, in message order. */
   headerFields(): HeaderField[] {
     if (this.fields) return this.fields;
-    const end = Math.min(this.headerEnd(), this.limits.maxHeaderBytes);
-    this.fields = parseHeaderBlock(this.buffer.subarray(0, end)).fields;
+    this.fields = parseHeaderBlock(this.buffer.subarray(0, this.headerEnd())).fields;
     return this.fields;
   }
 
@@ -104,8 +98,13 @@ export class Message {
 
   /** Every value of a header, unfolded and RFC 2047-decoded, in message order. */
   header(name: string): string[] {
-    const values = this.headers().get(name.toLowerCase());
-    return values ? values.map(decodeWords) : [];
+    const key = name.toLowerCase();
+    let values = this.decoded.get(key);
+    if (!values) {
+      values = (this.headers().get(key) ?? []).map(decodeWords);
+      this.decoded.set(key, values);
+    }
+    return [...values];
   }
 
   /** Raw (undecoded) values of a header. */
@@ -123,8 +122,7 @@ export class Message {
   }
 
   private findMessageId(): string | undefined {
-    const end = Math.min(this.headerEnd(), this.limits.maxHeaderBytes);
-    const block = this.buffer.toString('latin1', 0, end);
+    const block = this.buffer.toString('latin1', 0, this.headerEnd());
     const m = /(?:^|\n)message-id:[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/i.exec(block);
     return m ? m[1].replace(/\r?\n[ \t]+/g, ' ').trim() : undefined;
   }

@@ -39,9 +39,8 @@ export function parseAddressList(value: string, max: number): Address[] {
     if (angle !== null) {
       out.push(toAddress(angle, cleanName(display), raw));
     } else {
-      const words = display.trim().split(/\s+/);
-      const addr = words.find((w) => w.includes('@'));
-      if (addr) out.push(toAddress(addr, cleanName(comment), raw));
+      // bare addresses; several in one entry (separated by spaces or tabs) are each kept
+      for (const word of display.trim().split(/\s+/)) if (word.includes('@') && out.length < max) out.push(toAddress(word, cleanName(comment), raw));
     }
     display = '';
     angle = null;
@@ -76,8 +75,14 @@ export function parseAddressList(value: string, max: number): Address[] {
         depth = 1;
         break;
       case '<':
-        angle = '';
-        inAngle = true;
+        // a second angle address in one entry is skipped: the first is the one a client shows
+        if (angle === null) {
+          angle = '';
+          inAngle = true;
+        } else {
+          const close = value.indexOf('>', i);
+          i = close === -1 ? value.length : close;
+        }
         break;
       case ':':
         // a group's name: what came before belongs to no address

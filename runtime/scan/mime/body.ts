@@ -136,6 +136,12 @@ export class MimeBody {
       if (part.html) for (const link of this.htmlLinks[html++] ?? []) set.addLink(link);
       set.scanText(part.content);
     }
+    // text a client shows inline although it is marked as an attachment
+    for (const node of this.structure ? this.leaves() : []) {
+      if (!isText(node) && (node.contentType.value === 'text/plain' || node.contentType.value === 'text/html')) {
+        set.scanText(decodeBytes(decodeTransfer(this.raw.subarray(node.bodyStart, node.bodyEnd), node.encoding), node.contentType.params.charset ?? 'utf-8'));
+      }
+    }
     // never blind: what the parser did not split is still searched for URLs
     for (const [start, end] of this.structure?.unparsed ?? []) set.scanText(this.raw.toString('latin1', start, end));
     if (set.dropped > 0) this.problems.push({ symbol: 'MIME_LIMIT_EXCEEDED', detail: `urls>${this.limits.maxUrls}` });

@@ -20,9 +20,15 @@ function decoderFor(charset: string): TextDecoder {
   return decoder;
 }
 
+// windows-1252's 0x80–0x9F, which Node 20's decoder reads as C1 controls (ISO-8859-1)
+const cp1252 = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
 /** Bytes in `charset` as a string; invalid sequences become U+FFFD. */
 export function decodeBytes(bytes: Uint8Array, charset = 'utf-8'): string {
-  return decoderFor(charset).decode(bytes);
+  const decoder = decoderFor(charset);
+  const text = decoder.decode(bytes);
+  if (decoder.encoding !== 'windows-1252' || !/[\u0080-\u009f]/.test(text)) return text;
+  return text.replace(/[\u0080-\u009f]/g, (c) => cp1252[c.charCodeAt(0) - 0x80]);
 }
 
 /** Base64 with whatever line breaks and junk mail carries (Buffer skips what is not base64). */

@@ -23,7 +23,13 @@ export function parseHeaderBlock(bytes: Uint8Array): { fields: HeaderField[]; br
   const fields: HeaderField[] = [];
   let broken = 0;
   let start = 0;
+  // a field's continuation lines, joined once at its end (not concatenated line by line)
   let current: HeaderField | null = null;
+  let folded: string[] = [];
+  const close = (): void => {
+    if (current && folded.length) current.value = `${current.value} ${folded.join(' ')}`;
+    folded = [];
+  };
   while (start < text.length) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
@@ -31,10 +37,12 @@ export function parseHeaderBlock(bytes: Uint8Array): { fields: HeaderField[]; br
     const first = text.charCodeAt(start);
     if (lineEnd > start) {
       if ((first === 32 || first === 9) && current) {
-        current.value += ` ${text.slice(start, lineEnd).trim()}`;
+        folded.push(text.slice(start, lineEnd).trim());
       } else {
-        const colon = text.indexOf(':', start);
-        if (colon <= start || colon >= lineEnd) {
+        close();
+        let colon = start;
+        while (colon < lineEnd && text.charCodeAt(colon) !== 58) colon++;
+        if (colon === start || colon >= lineEnd) {
           current = null;
           broken++;
         } else {
@@ -45,6 +53,7 @@ export function parseHeaderBlock(bytes: Uint8Array): { fields: HeaderField[]; br
     }
     start = end + 1;
   }
+  close();
   return { fields, broken };
 }
 
@@ -60,67 +69,102 @@ export function indexHeaders(fields: readonly HeaderField[]): Map<string, string
   return index;
 }
 
+/** Parameters whose quoted values mail clients send RFC 2047-encoded (never a boundary or a charset). */
+const wordParams = new Set(['name', 'filename']);
+/** Highest RFC 2231 continuation index read (real mail uses a handful). */
+const maxSegments = 64;
+
 /**
- * `type/subtype; a=b; c="d"` → value and parameters, one pass. RFC 2231
- * continuations (`name*0*=`, `name*1=`) and charsets (`utf-8''%E2%82%AC`) are
- * joined and decoded; RFC 2047 words in a quoted value are decoded too, as
- * mail clients send them.
+ * `type/subtype; a=b; c="d"` → value and parameters, one pass. A parameter
+ * without `=` is skipped; the first of a repeated name wins; a comment after
+ * an unquoted value is dropped. RFC 2231 continuations (`name*0*=`,
+ * `name*1=`) are joined in order up to the first gap, each `*` segment
+ * percent-decoded in the first segment's charset. `name` and `filename` have
+ * RFC 2047 words decoded, as mail clients send them.
  */
 export function parseHeaderValue(raw: string): HeaderValue {
   const semi = raw.indexOf(';');
-  const value = (semi === -1 ? raw : raw.slice(0, semi)).trim().toLowerCase();
+  const value = (semi === -1 ? raw : raw.slice(0, semi)).replace(/\(.*?\)/g, '').trim().toLowerCase();
   const params: Record<string, string> = {};
-  const continued = new Map<string, { parts: string[]; encoded: boolean }>();
+  const segments = new Map<string, Array<{ text: string; encoded: boolean } | undefined>>();
   let i = semi === -1 ? raw.length : semi + 1;
   while (i < raw.length) {
     while (i < raw.length && (raw[i] === ' ' || raw[i] === '\t' || raw[i] === ';')) i++;
-    const eq = raw.indexOf('=', i);
-    if (eq === -1) break;
-    const name = raw.slice(i, eq).trim().toLowerCase();
-    i = eq + 1;
+    let j = i;
+    while (j < raw.length && raw[j] !== '=' && raw[j] !== ';') j++;
+    if (j >= raw.length) break;
+    const name = raw.slice(i, j).trim().toLowerCase();
+    i = j + 1;
+    if (raw[j] === ';') continue;
     while (i < raw.length && (raw[i] === ' ' || raw[i] === '\t')) i++;
     let v: string;
     if (raw[i] === '"') {
-      let out = '';
-      i++;
-      while (i < raw.length && raw[i] !== '"') {
-        if (raw[i] === '\\' && i + 1 < raw.length) i++;
-        out += raw[i++];
+      const chunks: string[] = [];
+      let k = ++i;
+      while (k < raw.length && raw[k] !== '"') {
+        if (raw[k] === '\\' && k + 1 < raw.length) {
+          chunks.push(raw.slice(i, k));
+          i = ++k;
+        }
+        k++;
       }
-      i++;
-      v = out;
+      chunks.push(raw.slice(i, k));
+      i = k + 1;
+      v = chunks.join('');
     } else {
       const end = raw.indexOf(';', i);
-      v = raw.slice(i, end === -1 ? raw.length : end).trim();
+      v = raw.slice(i, end === -1 ? raw.length : end).replace(/\(.*?\)/g, '').trim();
       i = end === -1 ? raw.length : end;
     }
     const star = /^([^*]+)\*(\d+)?(\*)?$/.exec(name);
     if (star) {
-      const entry = continued.get(star[1]) ?? { parts: [], encoded: false };
-      entry.parts[star[2] === undefined ? 0 : Number(star[2])] = v;
-      if (star[3] || star[2] === undefined) entry.encoded ||= star[2] === undefined || star[2] === '0';
-      continued.set(star[1], entry);
-    } else if (name) {
-      params[name] = v.includes('=?') ? decodeWords(v) : v;
+      const index = star[2] === undefined ? 0 : Number(star[2]);
+      if (index >= maxSegments) continue;
+      let list = segments.get(star[1]);
+      if (!list) {
+        if (segments.size >= maxSegments) continue;
+        segments.set(star[1], (list = []));
+      }
+      list[index] ??= { text: v, encoded: star[3] !== undefined || star[2] === undefined };
+    } else if (name && !(name in params)) {
+      params[name] = wordParams.has(name) && v.includes('=?') ? decodeWords(v) : v;
     }
-    if (continued.size > 64) break;
   }
-  for (const [name, { parts, encoded }] of continued) params[name] = encoded ? decode2231(parts.join('')) : parts.join('');
+  for (const [name, list] of segments) {
+    if (name in params || !list[0]) continue;
+    params[name] = join2231(list);
+  }
   return { value, params };
 }
 
-function decode2231(text: string): string {
-  const m = /^([^']*)'[^']*'(.*)$/s.exec(text);
-  if (!m) return text;
+/** RFC 2231 segments joined up to the first gap; `*` segments percent-decoded in the first one's charset. */
+function join2231(list: Array<{ text: string; encoded: boolean } | undefined>): string {
+  let charset = 'utf-8';
   const bytes: number[] = [];
-  const body = m[2];
-  for (let i = 0; i < body.length; i++) {
-    if (body[i] === '%' && /^[0-9a-f]{2}$/i.test(body.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(body.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(body.charCodeAt(i) & 0xff);
+  for (let n = 0; n < list.length; n++) {
+    const segment = list[n];
+    if (!segment) break;
+    let text = segment.text;
+    if (segment.encoded && n === 0) {
+      const m = /^([^']*)'[^']*'/.exec(text);
+      if (m) {
+        charset = m[1] || 'utf-8';
+        text = text.slice(m[0].length);
+      }
+    }
+    for (let k = 0; k < text.length; k++) {
+      const hexPair = segment.encoded && text[k] === '%' ? text.slice(k + 1, k + 3) : '';
+      if (/^[0-9a-f]{2}$/i.test(hexPair)) {
+        bytes.push(parseInt(hexPair, 16));
+        k += 2;
+      } else {
+        const code = text.charCodeAt(k);
+        if (code < 0x80) bytes.push(code);
+        else bytes.push(...Buffer.from(text[k], 'utf8'));
+      }
+    }
   }
-  return decodeBytes(Uint8Array.from(bytes), m[1] || 'utf-8');
+  return decodeBytes(Uint8Array.from(bytes), charset);
 }
 
 /** Longest header value RFC 2047 words are decoded in; longer values are returned as they are. */
@@ -137,6 +181,7 @@ export function decodeWords(value: string): string {
   // adjacent words of one charset are decoded together: a character may be split between them
   let pending: Uint8Array[] = [];
   let pendingCharset = '';
+  let nextEnd = -2;
   const flush = (): void => {
     if (pending.length) out += decodeBytes(pending.length === 1 ? pending[0] : Buffer.concat(pending), pendingCharset);
     pending = [];
@@ -146,9 +191,13 @@ export function decodeWords(value: string): string {
     if (start === -1) break;
     const q1 = value.indexOf('?', start + 2);
     const q2 = q1 === -1 ? -1 : value.indexOf('?', q1 + 1);
-    const end = q2 === -1 ? -1 : value.indexOf('?=', q2 + 1);
+    // the first `?=` after q2 serves every later start before it: search once, not once per start
+    if (q2 !== -1 && nextEnd !== -1 && nextEnd <= q2) nextEnd = value.indexOf('?=', q2 + 1);
+    else if (q2 !== -1 && nextEnd === -2) nextEnd = value.indexOf('?=', q2 + 1);
+    const end = q2 === -1 ? -1 : nextEnd;
     const mode = q2 === q1 + 2 ? value[q1 + 1].toLowerCase() : '';
-    if (end === -1 || (mode !== 'b' && mode !== 'q')) {
+    if (end === -1) break; // no `?=` left: nothing after this can be a word
+    if (mode !== 'b' && mode !== 'q') {
       flush();
       out += value.slice(i, start + 2);
       i = start + 2;

@@ -8,13 +8,15 @@ export interface HtmlContent {
 }
 
 const blocks = new Set(['br', 'p', 'div', 'tr', 'li', 'ul', 'ol', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'hr', 'title', 'section', 'article', 'header', 'footer', 'td', 'th']);
-const hidden = new Set(['script', 'style', 'head', 'template']);
+// <head> itself hides nothing: browsers leave it at the first body content
+const hidden = new Set(['script', 'style', 'title', 'template']);
 const linkAttributes: Record<string, string> = { a: 'href', area: 'href', img: 'src', form: 'action', iframe: 'src', link: 'href', frame: 'src', embed: 'src' };
 
 /**
  * HTML to text with htmlparser2's tokenizer alone: one pass, character
  * references decoded (`&#70;ree` reads `Free`), script and style content
- * dropped, block elements ending lines. The tokenizer keeps no element
+ * dropped, block elements ending lines; links inside Outlook's conditional
+ * comments are collected too. The tokenizer keeps no element
  * stack (htmlparser2's Parser searches one on every close tag, which is
  * quadratic on unbalanced markup); hidden content is tracked by a counter.
  */
@@ -27,8 +29,6 @@ export function htmlContent(html: string, maxLinks: number): HtmlContent {
   let attrValue = '';
   let wanted = '';
   const openTag = (name: string): void => {
-    // <body> ends an unclosed <head>, as browsers read it
-    if (name === 'body') hiddenDepth = 0;
     if (hidden.has(name)) hiddenDepth++;
     if (blocks.has(name)) chunks.push('\n');
   };
@@ -70,7 +70,10 @@ export function htmlContent(html: string, maxLinks: number): HtmlContent {
         if (hiddenDepth === 0) chunks.push(String.fromCodePoint(codepoint));
       },
       oncdata() {},
-      oncomment() {},
+      oncomment(start, end) {
+        // Outlook renders markup inside conditional comments (<!--[if mso]>…<![endif]-->)
+        if (html.startsWith('[if', start) && links.length < maxLinks) for (const m of html.slice(start, end).matchAll(/\b(?:href|src)\s*=\s*["']?([^"'\s>]+)/gi)) links.push(m[1]);
+      },
       ondeclaration() {},
       onprocessinginstruction() {},
       onend() {},

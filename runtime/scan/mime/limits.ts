@@ -13,7 +13,7 @@ export interface MessageLimits {
   maxParts: number;
   /** Multipart nesting (default 64, where Rspamd flags the message as broken). */
   maxDepth: number;
-  /** Bytes of one header block (default 1 MiB). */
+  /** Bytes of one header block (default 256 KiB: headers are read on the main thread). */
   maxHeaderBytes: number;
   /** Addresses read from one header (default 1000). */
   maxAddresses: number;
@@ -27,7 +27,7 @@ export const defaultLimits: Readonly<MessageLimits> = Object.freeze({
   maxBytes: 32 * 1024 * 1024,
   maxParts: 2048,
   maxDepth: 64,
-  maxHeaderBytes: 1024 * 1024,
+  maxHeaderBytes: 256 * 1024,
   maxAddresses: 1000,
   maxUrls: 10_000,
   offThreadBytes: 64 * 1024,

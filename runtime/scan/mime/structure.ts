@@ -33,19 +33,30 @@ const LF = 10;
 const CR = 13;
 const SP = 32;
 const HT = 9;
-const blankLf = Buffer.from('\n\n');
-const blankCrlf = Buffer.from('\n\r\n');
-
-/** Where a header block that starts at `start` ends, and where the body begins. */
-function headerEnd(raw: Buffer, start: number, end: number): [number, number] {
-  if (raw[start] === LF) return [start, start + 1];
-  if (raw[start] === CR && raw[start + 1] === LF) return [start, start + 2];
-  const region = raw.subarray(start, end);
-  const a = region.indexOf(blankLf);
-  const b = region.indexOf(blankCrlf);
-  if (a === -1 && b === -1) return [end, end];
-  if (b === -1 || (a !== -1 && a < b)) return [start + a + 1, start + a + 2];
-  return [start + b + 1, start + b + 3];
+/**
+ * Where a header block that starts at `start` ends, and where the body
+ * begins: at the blank line, or, when a line is neither a header nor a
+ * continuation (no blank line was sent), at that line, as mail clients read
+ * it; `missing` says the blank line was missing. One pass over the lines.
+ */
+export function headerEnd(raw: Buffer, start: number, end: number): { blockEnd: number; bodyStart: number; missing: boolean } {
+  let line = start;
+  while (line < end) {
+    let next = raw.indexOf(LF, line);
+    if (next === -1 || next >= end) next = end;
+    const lineEnd = next > line && raw[next - 1] === CR ? next - 1 : next;
+    if (lineEnd === line) return { blockEnd: line, bodyStart: Math.min(next + 1, end), missing: false };
+    const first = raw[line];
+    if (first !== SP && first !== HT) {
+      let k = line;
+      // a field name: printable ASCII up to the colon, no spaces inside
+      while (k < lineEnd && raw[k] !== 58 && raw[k] > 32 && raw[k] < 127) k++;
+      while (k < lineEnd && (raw[k] === SP || raw[k] === HT)) k++;
+      if (k === line || k >= lineEnd || raw[k] !== 58) return { blockEnd: line, bodyStart: line, missing: true };
+    }
+    line = next + 1;
+  }
+  return { blockEnd: end, bodyStart: end, missing: false };
 }
 
 /**
@@ -73,14 +84,14 @@ export function parseStructure(input: Uint8Array, limits: MessageLimits): MimeSt
       unparsed.push([start, end]);
       return;
     }
-    const [blockEnd, bodyStart] = headerEnd(raw, start, end);
+    const { blockEnd, bodyStart, missing } = headerEnd(raw, start, end);
+    if (missing && blockEnd > start) problem('BROKEN_HEADERS', 'no blank line after the headers');
     let block = raw.subarray(start, blockEnd);
     if (block.length > limits.maxHeaderBytes) {
       problem('MIME_LIMIT_EXCEEDED', `header bytes>${limits.maxHeaderBytes}`);
       block = block.subarray(0, limits.maxHeaderBytes);
     }
-    const { fields, broken } = parseHeaderBlock(block);
-    if (broken && depth === 0) problem('BROKEN_HEADERS', `${broken} header line${broken === 1 ? '' : 's'} without a name`);
+    const { fields } = parseHeaderBlock(block);
     let type: string | undefined;
     let cte: string | undefined;
     let disp: string | undefined;
@@ -124,7 +135,13 @@ export function parseStructure(input: Uint8Array, limits: MessageLimits): MimeSt
       node.multipart = true;
       const childType = contentType.value === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
       const ranges = splitMultipart(raw, bodyStart, end, boundary);
-      if (ranges.length === 0) problem('BROKEN_CONTENT_TYPE', 'multipart without its boundary');
+      if (ranges.length === 0) {
+        // never blind: a multipart whose boundary never appears is read as text
+        problem('BROKEN_CONTENT_TYPE', 'multipart without its boundary');
+        node.multipart = false;
+        node.contentType = { value: 'text/plain', params: {} };
+        return;
+      }
       for (const [a, b] of ranges) entity(a, b, depth + 1, node.index, childType);
     } else if (contentType.value === 'message/rfc822' && (node.encoding === '7bit' || node.encoding === '8bit' || node.encoding === 'binary')) {
       if (depth >= limits.maxDepth) {

@@ -23,9 +23,15 @@ export class UrlSet {
 
   constructor(private readonly max: number) {}
 
-  /** A link from markup (`href`): relative and script links are ignored. */
+  /**
+   * A link from markup, cleaned as a browser cleans it (surrounding control
+   * characters and spaces dropped, tabs and line breaks inside removed,
+   * `//host` taken as http); relative, script and mail links are ignored.
+   */
   addLink(link: string): void {
-    if (/^(?:[a-z][a-z0-9+.-]*:\/\/|www\.)/i.test(link)) this.add(link);
+    const cleaned = link.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '').replace(/[\t\n\r]/g, '');
+    const absolute = cleaned.startsWith('//') ? `http:${cleaned}` : cleaned;
+    if (/^(?:https?|ftp):|^www\./i.test(absolute)) this.add(absolute);
   }
 
   add(candidate: string): void {
@@ -34,12 +40,8 @@ export class UrlSet {
       return;
     }
     const text = trimTrailing(candidate.length > maxUrlLength ? candidate.slice(0, maxUrlLength) : candidate);
-    let parsed: URL;
-    try {
-      parsed = new URL(/^www\./i.test(text) ? `http://${text}` : text);
-    } catch {
-      return;
-    }
+    const parsed = parseUrl(text) ?? parseUrl(text.slice(0, text.search(/[|^{}\\\[\]]|$/)));
+    if (!parsed) return;
     let host = parsed.hostname.toLowerCase();
     if (!host) return;
     if (host.endsWith('.')) host = host.slice(0, -1);
@@ -51,7 +53,7 @@ export class UrlSet {
 
   /** Every `scheme://…` and `www.…` run in plain text, one linear pass. */
   scanText(text: string): void {
-    const pattern = /\b(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'`]+/gi;
+    const pattern = /(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'`“”‘’«»「」]+/gi;
     for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
       if (this.list.length >= this.max) {
         this.dropped++;
@@ -62,11 +64,20 @@ export class UrlSet {
   }
 }
 
-const trailing = new Set([...'.,;:!?)]}>\'"*']);
+const trailing = new Set([...'.,;:!?)]}>\'"*', '”', '’', '»', '」', '\u00a0']);
 
 /** Punctuation that ends a sentence, not the URL: a loop, since a regex anchored at the end is quadratic on a run of dots. */
 function trimTrailing(text: string): string {
   let end = text.length;
   while (end > 0 && trailing.has(text[end - 1])) end--;
   return end === text.length ? text : text.slice(0, end);
+}
+
+function parseUrl(text: string): URL | null {
+  if (!text) return null;
+  try {
+    return new URL(/^www\./i.test(text) ? `http://${text}` : text);
+  } catch {
+    return null;
+  }
 }

@@ -24,6 +24,14 @@ List('encoded names, comments and groups', () => {
   assert.equal(addrs('undisclosed-recipients:;'), []);
 });
 
+List('the first angle address of an entry wins; bare addresses separated by tabs are each kept', () => {
+  assert.equal(addrs('Good <good@good.test> <evil@evil.test>'), [['good@good.test', 'Good']]);
+  assert.equal(addrs('a@b.test\tc@d.test'), [
+    ['a@b.test', ''],
+    ['c@d.test', ''],
+  ]);
+});
+
 List('stops at the limit', () => {
   const value = Array.from({ length: 50_000 }, (_, i) => `u${i}@x.test`).join(', ');
   assert.is(parseAddressList(value, 1000).length, 1000);

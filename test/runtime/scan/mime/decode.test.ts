@@ -25,6 +25,11 @@ Charset('decodes legacy charsets; an unknown one reads as UTF-8', () => {
   assert.is(decodeBytes(Buffer.from('é'), 'us-ascii'), 'é');
 });
 
+Charset('windows-1252 (and ISO-8859-1, which means it in mail) has its quotes and euro sign', () => {
+  assert.is(decodeBytes(Buffer.from([0x93, 0x46, 0x94, 0x20, 0x80]), 'windows-1252'), '“F” €');
+  assert.is(decodeBytes(Buffer.from([0x93, 0x46, 0x94]), 'iso-8859-1'), '“F”');
+});
+
 Qp.run();
 Transfer.run();
 Charset.run();

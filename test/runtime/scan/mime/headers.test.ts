@@ -31,6 +31,18 @@ Value('decodes RFC 2047 words in a quoted parameter, as mail clients send them',
   assert.is(parseHeaderValue('attachment; filename="=?utf-8?B?w6kucGRm?="').params.filename, 'é.pdf');
 });
 
+Value('skips a parameter without a value instead of swallowing the next one', () => {
+  assert.equal(parseHeaderValue('multipart/mixed; report; boundary="b"').params, { boundary: 'b' });
+  assert.equal(parseHeaderValue('text/plain; charset=utf-8 (comment); charset=koi8-r').params, { charset: 'utf-8' });
+});
+
+Value('RFC 2231: each segment decoded on its own, joined up to the first gap; huge indexes ignored at once', () => {
+  assert.is(parseHeaderValue('attachment; filename*0=invoice; filename*1*=%2Eexe').params.filename, 'invoice.exe');
+  assert.is(parseHeaderValue("attachment; filename*0*=utf-8''a; filename*1=%41.exe").params.filename, 'a%41.exe');
+  assert.is(parseHeaderValue('attachment; filename*0=a; filename*2=c.exe').params.filename, 'a');
+  assert.equal(parseHeaderValue('text/plain; name*4294967294=a').params, {});
+});
+
 const Words = suite('decodeWords');
 
 Words('B and Q words in any charset', () => {
@@ -49,9 +61,16 @@ Words('text that only looks like a word is kept', () => {
   assert.is(decodeWords('=? not a word ?= and =?x?z?y?='), '=? not a word ?= and =?x?z?y?=');
 });
 
-Words('is linear on a flood of openers', () => {
+Words('is linear on a flood of openers, with or without an end marker far away', () => {
   const value = '=?'.repeat(30_000);
   assert.is(decodeWords(value), value);
+  const far = `${'=?x?q'.repeat(12_000)}?=`;
+  assert.is(decodeWords(far), far);
+});
+
+Block('is linear on lines without a colon', () => {
+  const { fields } = parseHeaderBlock(Buffer.from(`From: a\n${'x\n'.repeat(200_000)}`));
+  assert.is(fields.length, 1);
 });
 
 Block.run();

@@ -15,6 +15,14 @@ Html('drops script, style and an unclosed head; blocks end lines', () => {
   assert.is(got.text, 'one\ntwo\nthree\nfour');
 });
 
+Html('an unclosed <head> hides nothing after it; title text is not shown', () => {
+  assert.is(htmlContent('<html><head><title>t</title><p>Visit http://spam.test/ now</p></html>', 10).text, 'Visit http://spam.test/ now');
+});
+
+Html('finds links in Outlook conditional comments', () => {
+  assert.equal(htmlContent('<!--[if mso]><a href="http://spam.test/">x</a><![endif]-->', 10).links, ['http://spam.test/']);
+});
+
 Html('collects href, src and action links up to the limit', () => {
   const got = htmlContent('<a href=" http://a.test/ ">a</a><img src="http://b.test/i.png"><form action="http://c.test/"></form>', 2);
   assert.equal(got.links, ['http://a.test/', 'http://b.test/i.png']);

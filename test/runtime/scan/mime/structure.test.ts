@@ -86,9 +86,24 @@ Structure('a multipart without a boundary is read as text and reported', () => {
   assert.equal(problems, [{ symbol: 'BROKEN_CONTENT_TYPE', detail: 'multipart without a boundary' }]);
 });
 
-Structure('header lines without a name are reported as broken headers', () => {
-  const { problems } = parseStructure(crlf('From: a@b.test', 'garbage line', '', 'x'), defaultLimits);
-  assert.equal(problems, [{ symbol: 'BROKEN_HEADERS', detail: '1 header line without a name' }]);
+Structure('a line that is not a header starts the body (no blank line was sent), reported as broken headers', () => {
+  const raw = crlf('From: a@b.test', 'Subject: x', 'Visit the site http://spam.test/ now', '');
+  const { nodes, problems } = parseStructure(raw, defaultLimits);
+  assert.is(body(raw, nodes[0]), 'Visit the site http://spam.test/ now\r\n');
+  assert.equal(problems, [{ symbol: 'BROKEN_HEADERS', detail: 'no blank line after the headers' }]);
+});
+
+Structure('a multipart whose boundary never appears is read as text', () => {
+  const raw = crlf('Content-Type: multipart/mixed; boundary="zzz"', '', 'Visit http://spam.test/ now', '');
+  const { nodes, problems } = parseStructure(raw, defaultLimits);
+  assert.equal([nodes[0].contentType.value, nodes[0].multipart], ['text/plain', false]);
+  assert.equal(problems, [{ symbol: 'BROKEN_CONTENT_TYPE', detail: 'multipart without its boundary' }]);
+});
+
+Structure('the boundary is used as written, never RFC 2047-decoded', () => {
+  const raw = crlf('Content-Type: multipart/mixed; boundary="=?us-ascii?q?b?="', '', '--b', '', 'decoy', '--b--', '--=?us-ascii?q?b?=', '', 'real', '--=?us-ascii?q?b?=--', '');
+  const { nodes } = parseStructure(raw, defaultLimits);
+  assert.equal(nodes.slice(1).map((n) => body(raw, n)), ['real']);
 });
 
 Structure('past the part limit the rest is left unsplit, and reported once', () => {

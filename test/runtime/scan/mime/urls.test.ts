@@ -24,6 +24,18 @@ Urls('deduplicates, and ignores relative and script links from markup', () => {
   assert.equal(set.list.map((u) => u.url), ['http://a.test/']);
 });
 
+Urls('links are cleaned as browsers clean them', () => {
+  const set = new UrlSet(100);
+  for (const link of ['http:\\\\a.test/', 'ht\ttp://b.test/', '//c.test/', 'http:d.test/', '\u0001http://e.test/']) set.addLink(link);
+  assert.equal(set.list.map((u) => u.host), ['a.test', 'b.test', 'c.test', 'd.test', 'e.test']);
+});
+
+Urls('Unicode quotes end a URL; junk after the host is cut rather than dropping the URL', () => {
+  const set = new UrlSet(100);
+  set.scanText('“http://spam.test” «http://spam3.test» see_http://spam4.test/ http://spam5.test|/');
+  assert.equal(set.list.map((u) => u.domain), ['spam.test', 'spam3.test', 'spam4.test', 'spam5.test']);
+});
+
 Urls('trailing punctuation is trimmed in linear time', () => {
   const set = new UrlSet(100);
   set.scanText(`http://evil.test/${'.'.repeat(50_000)} (http://b.test/x).`);
