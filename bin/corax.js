@@ -23,4 +23,8 @@ cached.loaded = true;
 cached.exports = corax;
 Module._cache[cached.filename] = cached;
 const { run } = await import(new URL(fromSources ? '../runtime/cli/main.ts' : '../dist/runtime/cli/main.js', import.meta.url).href);
-process.exitCode = await run(process.argv.slice(2));
+const code = await run(process.argv.slice(2));
+// the command is done (a server has shut down gracefully): exit once what was written has been flushed,
+// without waiting for idle sockets, timers or parse threads
+process.exitCode = code;
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

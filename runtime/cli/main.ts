@@ -1,28 +1,21 @@
 import { coraxVersion } from '../version.ts';
 import { ConfigError } from '../config/config.ts';
 
-const usage = `corax — mail-filter rules as TypeScript generators
+export const usage = `corax — mail-filter rules as TypeScript generators
 
 Usage:
-  corax scan  [--config F] [--io live|record:FILE|replay:FILE] [--json] FILE|DIR...
-  corax serve [--config F] [--bind HOST:PORT] [--workers N] [--log-level LEVEL]
+  corax scan  [options] FILE|DIR|-...   scan messages, print their results
+  corax serve [options]                 the scan server (Rspamd's protocol)
+  corax init  [DIR]                     a starter project: config, rule, test
+  corax --version
 
-scan options:
-  -c, --config F        configuration (default: ./corax.config.ts, .mts, .js or .mjs)
-      --io SPEC         live (default), record:FILE (live, writing a recording), replay:FILE (offline)
-      --json            one /checkv2 JSON object per message, one per line
-      --from, --rcpt, --ip, --helo, --hostname, --user   the SMTP envelope for every message
-      --header NAME=VALUE   a scan-request header (repeatable), read by task.getRequestHeader
-      --concurrency N   messages scanned at once (default 8)
-
-serve options:
-  -c, --config F        configuration
-      --bind HOST:PORT  default server.bind, else 127.0.0.1:11333
-      --workers N       N processes on one port (node:cluster); crashed ones are replaced
-      --log-level L     pino level (default info)
+Run \`corax COMMAND --help\` for a command's options.
 `;
 
-/** Runs the CLI; resolves to the exit code. */
+/** A mistake in how the CLI was called: one line on stderr, exit 2. */
+export class UsageError extends Error {}
+
+/** Runs the CLI; resolves to the exit code (0 ok, 1 a runtime failure, 2 a usage or config mistake). */
 export async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -31,6 +24,8 @@ export async function run(argv: string[]): Promise<number> {
         return await (await import('./scan.ts')).scanCommand(rest);
       case 'serve':
         return await (await import('./serve.ts')).serveCommand(rest);
+      case 'init':
+        return await (await import('./init.ts')).initCommand(rest);
       case '--version':
       case '-v':
         console.log(coraxVersion());
@@ -46,12 +41,14 @@ export async function run(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (error) {
-    if (error instanceof ConfigError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || error instanceof UsageError) {
-      process.stderr.write(`corax: ${(error as Error).message}\n`);
+    const code = (error as { code?: string }).code ?? '';
+    if (error instanceof ConfigError || error instanceof UsageError || code.startsWith('ERR_PARSE_ARGS_')) {
+      process.stderr.write(`corax: ${(error as Error).message}${code.startsWith('ERR_PARSE_ARGS_') ? ` (see corax ${command} --help)` : ''}\n`);
       return 2;
     }
-    throw error;
+    // a runtime failure (a port in use, a file that cannot be written): one line, no stack unless asked for
+    process.stderr.write(`corax: ${(error as Error).message ?? String(error)}\n`);
+    if (process.env.CORAX_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return 1;
   }
 }
-
-export class UsageError extends Error {}

@@ -1,12 +1,11 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { action, main, resource, suspend, type Operation } from 'effection';
+import { action, resource, run, suspend, type Operation } from 'effection';
 import { loadConfig } from '../config/config-file.ts';
-import { isHostPort } from '../config/config.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { startScanServer, type ScanServer, type ScanServerOptions } from '../server/http-server.ts';
 import { superviseWorkers } from '../server/cluster.ts';
-import { UsageError } from './main.ts';
+import { bindAddress, logLevel, positiveInteger } from './options.ts';
 
 /**
  * The scan server as an effection resource: halting the scope (SIGTERM,
@@ -33,6 +32,20 @@ export function useScanServer(options: ScanServerOptions & { logger: Logger }): 
   });
 }
 
+export const serveUsage = `Usage: corax serve [options]
+
+Runs the scan server: Rspamd's protocol (POST /checkv2, rspamc, MTA plugins), /ping, /stat, /metrics.
+
+Options:
+  -c, --config F        configuration (default: ./corax.config.ts, .mts, .cts, .js, .mjs or .cjs)
+      --bind HOST:PORT  where to listen (default: the config's server.bind, else 127.0.0.1:11333)
+      --workers N       N processes on one port (node:cluster); crashed ones are replaced
+      --log-level L     fatal, error, warn, info (default), debug, trace or silent
+  -h, --help            this text
+
+SIGTERM or SIGINT stops it gracefully: scans in flight finish, then it exits 0.
+`;
+
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -41,26 +54,67 @@ export async function serveCommand(argv: string[]): Promise<number> {
       bind: { type: 'string' },
       workers: { type: 'string' },
       'log-level': { type: 'string', default: process.env.CORAX_LOG_LEVEL ?? 'info' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(serveUsage);
+    return 0;
+  }
+  const level = logLevel(values['log-level']!);
+  if (values.bind !== undefined) bindAddress(values.bind);
+  if (values.workers !== undefined) positiveInteger('workers', values.workers);
   const { config, path } = await loadConfig(values.config);
-  const workers = Number(values.workers ?? config.server.workers);
-  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got ${values.workers}`);
-  if (values.bind !== undefined && !isHostPort(values.bind)) throw new UsageError(`--bind ${values.bind}: expected HOST:PORT`);
-  const logger = createLogger({ level: values['log-level'], async: true });
+  const workers = values.workers === undefined ? config.server.workers : Number(values.workers);
+  const logger = createLogger({ level, async: true });
   const bind = values.bind ?? config.server.bind;
 
   if (workers > 1 && cluster.isPrimary) {
-    await main(function* () {
-      yield* superviseWorkers({ workers, logger, bind, shutdownGrace: config.taskTimeout + 5000 });
-    });
+    await untilSignal(() => superviseWorkers({ workers, logger, bind, shutdownGrace: config.taskTimeout + 5000 }));
     return 0;
   }
 
-  await main(function* () {
-    const server = yield* useScanServer({ config, bind, logger });
+  let failure: Error | undefined;
+  await untilSignal(function* () {
+    let server: ScanServer;
+    try {
+      server = yield* useScanServer({ config, bind, logger });
+    } catch (error) {
+      failure = error as Error;
+      return;
+    }
     logger.info({ url: server.url, config: path, worker: cluster.isWorker ? cluster.worker?.id : undefined }, `listening on ${server.url}`);
     yield* suspend();
   });
+  if (failure) {
+    const code = (failure as NodeJS.ErrnoException).code;
+    throw new Error(code === 'EADDRINUSE' ? `cannot listen on ${bind}: the address is in use` : code === 'EACCES' ? `cannot listen on ${bind}: permission denied` : `cannot listen on ${bind}: ${failure.message}`);
+  }
   return 0;
 }
+
+/**
+ * Runs an operation until it returns or SIGTERM/SIGINT halts it (its
+ * cleanup runs: a graceful shutdown). A shutdown asked for is a success:
+ * the CLI exits 0, as daemons do.
+ */
+async function untilSignal(body: () => Operation<void>): Promise<void> {
+  const task = run(body);
+  let halted = false;
+  const stop = (): void => {
+    halted = true;
+    task.halt().then(ignore, ignore);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await task;
+  } catch (error) {
+    if (!halted) throw error;
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
+}
+
+function ignore(): void {}

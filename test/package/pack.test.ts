@@ -82,7 +82,7 @@ Pack('ships the build, the CLI, docs and LICENSE, and no TypeScript sources', ()
   const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
   assert.ok(files.includes('package/dist/index.js') && files.includes('package/dist/index.d.ts'));
   assert.ok(files.includes('package/bin/corax.js') && files.includes('package/LICENSE'));
-  assert.equal(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
+  assert.equal(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith('package/templates/')), []);
 });
 
 for (const kind of ['cjs', 'esm', 'bare'] as const) {
@@ -183,5 +183,18 @@ export const done: Promise<unknown> = Promise.all([scanner.scan('Subject: x\\r\\
     assert.is(check.status, 0, check.stdout);
   });
 }
+
+Pack('corax init in an empty folder, then npm install and npm test there, passes', () => {
+  const dir = join(work, 'starter');
+  mkdirSync(dir);
+  sh(join(work, 'cjs/node_modules/.bin/corax'), ['init'], dir);
+  sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], dir);
+  const test = spawnSync('npm', ['test'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  assert.is(test.status, 0, `${test.stdout}\n${test.stderr}`);
+  assert.match(test.stdout, /# pass 2/);
+  const scan = corax(dir, ['scan', 'messages/']);
+  assert.is(scan.status, 0, scan.stderr);
+  assert.match(scan.stdout, /^messages\/sample\.eml\n {2}Action: /);
+});
 
 Pack.run();

@@ -54,7 +54,7 @@ Scan('an invalid config: exit code 2 and an error that names the option', async 
 Scan('usage errors exit 2 with the usage', async () => {
   const r = await corax(['scan', '--config', config]);
   assert.is(r.code, 2);
-  assert.match(r.stderr, /scan: give at least one \.eml file or directory/);
+  assert.match(r.stderr, /scan: give at least one \.eml file, directory, or - for standard input/);
   const unknown = await corax(['frobnicate']);
   assert.is(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command "frobnicate"[\s\S]*Usage:/);
