@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { action, suspend, type Operation } from 'effection';
 import type { Logger } from '../log/logger.ts';
+import { aggregateClusterMetrics } from './metrics.ts';
 
 export interface ClusterOptions {
   workers: number;
@@ -46,6 +47,7 @@ export function* superviseWorkers(options: ClusterOptions): Operation<void> {
     });
   };
 
+  aggregateClusterMetrics();
   try {
     for (let i = 0; i < workers; i++) fork();
     yield* suspend();

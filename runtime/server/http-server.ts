@@ -7,7 +7,9 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { createScanner, nextTaskId, type Scanner } from '../scan/scanner.ts';
 import { checkReply } from './reply.ts';
 import { envelopeFrom } from './request.ts';
-import { Stats } from './stats.ts';
+import { ServerMetrics, serveClusterMetrics } from './metrics.ts';
+import { createLiveInterpreter } from '../interpreters/live.ts';
+import { use } from '../interpreters/use.ts';
 
 export interface ScanServerOptions {
   config: Config;
@@ -22,7 +24,7 @@ export interface ScanServer {
   readonly host: string;
   readonly port: number;
   readonly url: string;
-  readonly stats: Stats;
+  readonly stats: ServerMetrics;
   readonly scanner: Scanner;
   /** Stops accepting, lets scans in flight finish (within the task timeout), closes pools. */
   close(): Promise<void>;
@@ -46,15 +48,17 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
 export async function startScanServer(options: ScanServerOptions): Promise<ScanServer> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: 'info', async: true });
-  const scanner = createScanner(config, { io: options.io, logger });
-  const stats = new Stats();
+  const stats = new ServerMetrics();
+  serveClusterMetrics(stats.registry);
+  const ownIo = options.io ? null : createLiveInterpreter(config);
+  const scanner = createScanner(config, { io: use((options.io ?? ownIo)!, stats.middleware), logger, onTaskEnd: stats.taskEnded });
   const limits = config.server;
   const inflight = new Set<Promise<void>>();
   const sockets = new Set<Socket>();
   let closing = false;
 
   const fail = (res: http.ServerResponse, status: number, error: string, headers: Record<string, string> = {}): void => {
-    stats.error(status);
+    stats.requestError(status);
     if (res.headersSent) return void res.destroy();
     sendJson(res, status, { error }, closing ? { ...headers, connection: 'close' } : headers);
   };
@@ -111,7 +115,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
         .scan(Buffer.concat(chunks, size), envelope, { id: task })
         .then(
           (result) => {
-            stats.scanDone(result.action, result.timeReal, !!result.timedOut);
+            stats.scanDone(result);
             if (logger.isLevelEnabled('info')) {
               logger.info({ task, action: result.action, score: result.score, seconds: result.timeReal, symbols: Object.keys(result.symbols).length }, 'scanned');
             }
@@ -125,7 +129,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
             res.end(body);
           },
           (error: Error) => {
-            stats.failed++;
+            stats.scanFailed();
             logger.error({ task, err: error }, `scan failed: ${error.message}`);
             fail(res, 500, `scan failed: ${error.message}`);
           },
@@ -161,9 +165,15 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
           if (!allowed(req, res, path, 'GET')) return;
           req.resume();
           if (!authorized(req)) return fail(res, 403, 'wrong or missing Password header (server.password)');
-          if (path === '/stat') return sendJson(res, 200, stats.json());
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-          return void res.end(stats.prometheus());
+          void (path === '/stat' ? stats.json() : stats.prometheus()).then(
+            (body) => {
+              if (typeof body !== 'string') return sendJson(res, 200, body);
+              res.writeHead(200, { 'content-type': stats.registry.contentType });
+              res.end(body);
+            },
+            (error: Error) => fail(res, 503, `metrics unavailable: ${error.message}`),
+          );
+          return;
         default:
           req.resume();
           return fail(res, 404, `no such endpoint: ${path} (POST /checkv2, GET /ping, /stat, /metrics)`);
@@ -177,7 +187,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    stats.error(status);
+    stats.requestError(status);
     if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
       const body = JSON.stringify({ error: status === 431 ? `request headers are larger than server.maxHeaderSize (${limits.maxHeaderSize} bytes)` : `bad request: ${error.code ?? error.message}` });
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
@@ -218,6 +228,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
         setTimeout(() => server.closeAllConnections(), 1000).unref();
         await stopped;
         await scanner.close();
+        await ownIo?.close();
       })();
       return closed;
     },

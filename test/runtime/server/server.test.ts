@@ -196,6 +196,26 @@ Shutdown('SIGTERM during a burst: every accepted scan gets its reply, then the p
 
 const Workers = suite('corax serve --workers');
 
+Workers('/stat and /metrics describe the whole server, whichever worker answers', async () => {
+  const s = await serve(['--workers', '2']);
+  try {
+    for (let i = 0; i < 6; i++) assert.is((await check(s.url, spam, { connection: 'close' })).status, 200);
+    const pids = new Set<number>();
+    for (let i = 0; i < 8; i++) {
+      const stat = (await (await request(`${s.url}/stat`, { headers: { connection: 'close' } })).body.json()) as { scanned: number; pid: number; actions: Record<string, number> };
+      assert.is(stat.scanned, 6, `call ${i} answered by ${stat.pid}`);
+      assert.is(stat.actions.greylist, 6);
+      pids.add(stat.pid);
+      const text = await (await request(`${s.url}/metrics`, { headers: { connection: 'close' } })).body.text();
+      assert.match(text, /^corax_scanned_total 6$/m);
+      assert.match(text, /^corax_scan_duration_seconds_count 6$/m);
+      assert.match(text, /^corax_symbol_runs_total\{symbol="SPAM_SUBJECT",outcome="ok"\} 6$/m);
+    }
+  } finally {
+    await s.stop('SIGTERM');
+  }
+});
+
 Workers('N workers share one port; a killed worker is replaced', async () => {
   const s = await serve(['--workers', '2']);
   try {

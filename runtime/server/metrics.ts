@@ -1,0 +1,191 @@
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import type { Effect } from '../../effects/effect.ts';
+import type { CoraxError } from '../../effects/errors.ts';
+import type { Middleware } from '../../effects/handler.ts';
+import { actionNames } from '../config/config.ts';
+import { observe } from '../interpreters/use.ts';
+import type { ScanResult, TaskReport } from '../scan/scan.ts';
+
+const durationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The server's metrics, in a prom-client registry of its own: scans and
+ * their actions and durations, symbols' outcomes and results, effects and
+ * their errors by family, request errors, and the process metrics. Under
+ * `--workers N` every worker keeps its own and /stat and /metrics answer
+ * with all of them aggregated by the primary (prom-client's cluster
+ * aggregation), whichever worker is asked.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly started = Date.now();
+  active = 0;
+  /** Scans answered by this process (for its own shutdown log). */
+  scanned = 0;
+  private readonly scans = new Counter({ name: 'corax_scanned_total', help: 'Messages scanned.', registers: [this.registry] });
+  private readonly actions = new Counter({ name: 'corax_actions_total', help: 'Scans by resulting action.', labelNames: ['action'], registers: [this.registry] });
+  private readonly duration = new Histogram({ name: 'corax_scan_duration_seconds', help: 'Time from request to result.', buckets: durationBuckets, registers: [this.registry] });
+  private readonly timeouts = new Counter({ name: 'corax_scan_timeouts_total', help: 'Scans ended by the task timeout.', registers: [this.registry] });
+  private readonly failures = new Counter({ name: 'corax_scan_failures_total', help: 'Scans that failed (no result).', registers: [this.registry] });
+  private readonly errors = new Counter({ name: 'corax_request_errors_total', help: 'Requests answered with an error status.', labelNames: ['status'], registers: [this.registry] });
+  private readonly outcomes = new Counter({ name: 'corax_symbol_runs_total', help: 'Symbol runs by outcome (ok, error, timeout, halted, skipped, not run).', labelNames: ['symbol', 'outcome'], registers: [this.registry] });
+  private readonly results = new Counter({ name: 'corax_results_total', help: 'Results inserted, by name.', labelNames: ['name'], registers: [this.registry] });
+  private readonly effects = new Counter({ name: 'corax_effects_total', help: 'Effects performed, by family and outcome.', labelNames: ['family', 'outcome'], registers: [this.registry] });
+  private readonly effectErrors = new Counter({ name: 'corax_effect_errors_total', help: 'Effects that failed, by family and error code.', labelNames: ['family', 'code'], registers: [this.registry] });
+  private readonly effectDuration = new Histogram({ name: 'corax_effect_duration_seconds', help: 'Time from effect to answer, by family.', labelNames: ['family'], buckets: durationBuckets, registers: [this.registry] });
+  private readonly symbolDuration = new Histogram({ name: 'corax_symbol_effect_seconds', help: 'Time a symbol spent waiting on each effect, by symbol.', labelNames: ['symbol'], buckets: durationBuckets, registers: [this.registry] });
+
+  constructor() {
+    const active = this;
+    new Gauge({ name: 'corax_active_scans', help: 'Scans in progress.', registers: [this.registry], collect() { this.set(active.active); } });
+    new Gauge({ name: 'corax_uptime_seconds', help: 'Seconds since the server started.', registers: [this.registry], aggregator: 'max', collect() { this.set(Math.round((Date.now() - active.started) / 1000)); } });
+    for (const action of [...actionNames, 'no action']) this.actions.inc({ action }, 0);
+    collectDefaultMetrics({ register: this.registry, prefix: 'corax_' });
+  }
+
+  scanDone(result: ScanResult): void {
+    this.scanned++;
+    this.scans.inc();
+    this.actions.inc({ action: result.action });
+    this.duration.observe(result.timeReal);
+    if (result.timedOut) this.timeouts.inc();
+    for (const name of Object.keys(result.symbols)) this.results.inc({ name });
+  }
+
+  scanFailed(): void {
+    this.failures.inc();
+  }
+
+  requestError(status: number): void {
+    this.errors.inc({ status: String(status) });
+  }
+
+  /** The scanner's end-of-task report: each symbol's outcome. */
+  taskEnded = (report: TaskReport): void => {
+    for (const [symbol, outcome] of Object.entries(report.outcomes)) this.outcomes.inc({ symbol, outcome });
+  };
+
+  /** Middleware counting effects and timing them, by family and by symbol. */
+  middleware: Middleware = (next) => (effect: Effect, ctx) => {
+    const family = effect.type.slice(0, effect.type.indexOf('.'));
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
+    return observe(next, effect, ctx, {
+      settled: (ok, value) => {
+        const s = seconds();
+        this.effects.inc({ family, outcome: ok ? 'ok' : 'error' });
+        this.effectDuration.observe({ family }, s);
+        this.symbolDuration.observe({ symbol: ctx.symbol }, s);
+        if (!ok) this.effectErrors.inc({ family, code: (value as CoraxError)?.code ?? 'EUNKNOWN' });
+      },
+      canceled: (reason) => {
+        this.effects.inc({ family, outcome: reason === 'timeout' ? 'timeout' : 'canceled' });
+        if (reason === 'timeout') this.effectErrors.inc({ family, code: 'ETIMEDOUT' });
+      },
+    });
+  };
+
+  /** What /metrics shows: this process's metrics, or under --workers every worker's, aggregated. */
+  async prometheus(): Promise<string> {
+    return cluster.isWorker ? (await clusterMetrics()).text : this.registry.metrics();
+  }
+
+  /** What /stat shows, for this process or (under --workers) the whole server. */
+  async json(): Promise<Record<string, unknown>> {
+    const metrics = cluster.isWorker ? (await clusterMetrics()).json : await this.registry.getMetricsAsJSON();
+    return statFrom(metrics);
+  }
+}
+
+function values(metrics: MetricObjectWithValues<MetricValue<string>>[], name: string): MetricValue<string>[] {
+  return metrics.find((m) => m.name === name)?.values ?? [];
+}
+
+function total(metrics: MetricObjectWithValues<MetricValue<string>>[], name: string): number {
+  return values(metrics, name).reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Rspamd-like /stat JSON from metrics (one process's or the aggregate). */
+function statFrom(metrics: MetricObjectWithValues<MetricValue<string>>[]): Record<string, unknown> {
+  const scanned = total(metrics, 'corax_scanned_total');
+  const sum = values(metrics, 'corax_scan_duration_seconds').find((v) => (v as { metricName?: string }).metricName === 'corax_scan_duration_seconds_sum')?.value ?? 0;
+  const byLabel = (name: string, label: string): Record<string, number> => Object.fromEntries(values(metrics, name).map((v) => [String(v.labels[label]), v.value]));
+  return {
+    scanned,
+    actions: byLabel('corax_actions_total', 'action'),
+    avg_scan_time: scanned ? sum / scanned : 0,
+    timed_out: total(metrics, 'corax_scan_timeouts_total'),
+    failed: total(metrics, 'corax_scan_failures_total'),
+    active: total(metrics, 'corax_active_scans'),
+    errors: byLabel('corax_request_errors_total', 'status'),
+    uptime: total(metrics, 'corax_uptime_seconds'),
+    rss: total(metrics, 'corax_process_resident_memory_bytes'),
+    // the process that answered (under --workers, the figures above are the whole server's)
+    pid: process.pid,
+  };
+}
+
+// under --workers: a worker asks the primary, the primary asks every worker and aggregates
+
+type Ask = { corax: 'metrics?'; id: number } | { corax: 'metrics-collect'; id: number } | { corax: 'metrics-json'; id: number; json: unknown } | { corax: 'metrics!'; id: number; text: string; json: MetricObjectWithValues<MetricValue<string>>[] };
+
+let asked = 0;
+const waiting = new Map<number, (answer: { text: string; json: MetricObjectWithValues<MetricValue<string>>[] }) => void>();
+let workerRegistry: Registry | null = null;
+
+/** A worker's side: answer the primary's collection requests with this registry, and receive aggregates. */
+export function serveClusterMetrics(registry: Registry): void {
+  if (!cluster.isWorker || workerRegistry) return;
+  workerRegistry = registry;
+  process.on('message', (message: Ask) => {
+    if (message?.corax === 'metrics-collect') {
+      void registry.getMetricsAsJSON().then((json) => process.send?.({ corax: 'metrics-json', id: message.id, json }));
+    } else if (message?.corax === 'metrics!') {
+      waiting.get(message.id)?.({ text: message.text, json: message.json });
+      waiting.delete(message.id);
+    }
+  });
+}
+
+function clusterMetrics(): Promise<{ text: string; json: MetricObjectWithValues<MetricValue<string>>[] }> {
+  const id = ++asked;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      waiting.delete(id);
+      reject(new Error('the primary did not answer for the cluster metrics within 5 s'));
+    }, 5000);
+    waiting.set(id, (answer) => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    process.send?.({ corax: 'metrics?', id });
+  });
+}
+
+/** The primary's side: on a worker's request, collect every worker's metrics, aggregate, and answer it. */
+export function aggregateClusterMetrics(): void {
+  let collecting = 0;
+  cluster.on('message', (from, message: Ask) => {
+    if (message?.corax !== 'metrics?') return;
+    const round = ++collecting;
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+    const replies: unknown[] = [];
+    let settled = false;
+    const finish = async (): Promise<void> => {
+      if (settled) return;
+      settled = true;
+      cluster.off('message', collect);
+      const registry = AggregatorRegistry.aggregate(replies as MetricObjectWithValues<MetricValue<string>>[][]);
+      from.send({ corax: 'metrics!', id: message.id, text: await registry.metrics(), json: await registry.getMetricsAsJSON() });
+    };
+    const collect = (_worker: unknown, reply: Ask): void => {
+      if (reply?.corax !== 'metrics-json' || reply.id !== round) return;
+      replies.push(reply.json);
+      if (replies.length === workers.length) void finish();
+    };
+    cluster.on('message', collect);
+    for (const w of workers) w.send({ corax: 'metrics-collect', id: round });
+    setTimeout(() => void finish(), 2000).unref();
+  });
+}
