@@ -10,6 +10,9 @@ import { envelopeFrom } from './request.ts';
 import { ServerMetrics, serveClusterMetrics } from './metrics.ts';
 import { createLiveInterpreter } from '../interpreters/live.ts';
 import { use } from '../interpreters/use.ts';
+import { createFront } from './front.ts';
+import { decodeBody, encodeReply } from './compression.ts';
+import { readShm } from './shm.ts';
 
 export interface ScanServerOptions {
   config: Config;
@@ -57,9 +60,11 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   const sockets = new Set<Socket>();
   let closing = false;
 
-  const fail = (res: http.ServerResponse, status: number, error: string, headers: Record<string, string> = {}): void => {
+  /** An error reply; `reason` replaces the status line's phrase, which is what rspamc prints. */
+  const fail = (res: http.ServerResponse, status: number, error: string, headers: Record<string, string> = {}, reason?: string): void => {
     stats.requestError(status);
     if (res.headersSent) return void res.destroy();
+    if (reason) res.statusMessage = reason;
     sendJson(res, status, { error }, closing ? { ...headers, connection: 'close' } : headers);
   };
 
@@ -78,9 +83,20 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   };
 
   function check(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (req.headers.compression) {
+    if (req.headers.key) {
       req.resume();
-      return fail(res, 415, 'compressed requests are not supported; send the message uncompressed');
+      return fail(res, 400, 'encrypted requests are not supported; drop --key (rspamc) or encryption on the proxy upstream', { connection: 'close' }, 'Encrypted requests are not supported by corax, drop the key');
+    }
+    const compression = req.headers.compression === undefined ? undefined : String(req.headers.compression);
+    if (compression !== undefined && compression.toLowerCase() !== 'zstd') {
+      req.resume();
+      return fail(res, 415, `Compression: ${compression} is not supported; use zstd or none`);
+    }
+    if (req.headers.shm !== undefined) {
+      req.resume();
+      const shm = readShm(req.headers, req.socket.remoteAddress, limits.maxBodySize);
+      if (typeof shm === 'string') return fail(res, 400, shm);
+      return scanBody(req, res, shm);
     }
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > limits.maxBodySize) {
@@ -107,12 +123,22 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     req.on('end', () => {
       if (tooBig) return;
       if (size === 0) return fail(res, 400, 'empty message: POST the message as the request body');
+      if (compression === undefined) return scanBody(req, res, Buffer.concat(chunks, size));
+      decodeBody(Buffer.concat(chunks, size), limits.maxBodySize).then(
+        (body) => scanBody(req, res, body),
+        (error: Error) => fail(res, 400, `cannot decompress the zstd request: ${error.message}`),
+      );
+    });
+  }
+
+  function scanBody(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
+    {
       if (closing) return fail(res, 503, 'server is shutting down', { connection: 'close' });
       const envelope = envelopeFrom(req.rawHeaders);
       const task = envelope.queueId ?? nextTaskId();
       stats.active++;
       const work = scanner
-        .scan(Buffer.concat(chunks, size), envelope, { id: task })
+        .scan(body, envelope, { id: task })
         .then(
           (result) => {
             stats.scanDone(result);
@@ -120,13 +146,14 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
               logger.info({ task, action: result.action, score: result.score, seconds: result.timeReal, symbols: Object.keys(result.symbols).length }, 'scanned');
             }
             if (res.destroyed) return;
-            const body = checkReply(result);
+            const reply = encodeReply(checkReply(result), req.headers);
             res.writeHead(200, {
               'content-type': 'application/json',
-              'content-length': Buffer.byteLength(body),
+              'content-length': reply.body.length,
+              ...reply.headers,
               ...(closing ? { connection: 'close' } : {}),
             });
-            res.end(body);
+            res.end(reply.body);
           },
           (error: Error) => {
             stats.scanFailed();
@@ -139,7 +166,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
           inflight.delete(work);
         });
       inflight.add(work);
-    });
+    }
   }
 
   const server = http.createServer(
@@ -153,8 +180,12 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
       switch (path) {
         case '/checkv2':
         case '/check':
-          if (allowed(req, res, path, 'POST')) check(req, res);
+          // Rspamd's proxy sends GET, with the message as the body or in shared memory
+          if (req.method === 'GET' || allowed(req, res, path, 'POST')) check(req, res);
           return;
+        case '/post':
+          req.resume();
+          return fail(res, 400, 'encrypted requests are not supported; drop --key (rspamc) or encryption on the proxy upstream', { connection: 'close' }, 'Encrypted requests are not supported by corax, drop the key');
         case '/ping':
           if (!allowed(req, res, path, 'GET')) return;
           req.resume();
@@ -181,10 +212,6 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     },
   );
   server.maxHeadersCount = limits.maxHeaders + 1;
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     stats.requestError(status);
@@ -200,14 +227,32 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   const parsed = parseHostPort(bind, 11333);
   if (!parsed) throw new TypeError(`bind address ${JSON.stringify(bind)}: expected HOST:PORT`);
   const { host, port } = parsed;
+  const front = createFront(
+    server,
+    {
+      maxBodySize: limits.maxBodySize,
+      maxHeaderSize: limits.maxHeaderSize,
+      timeout: 30_000,
+      scan: (raw, envelope) => scanner.scan(raw, envelope, { id: envelope.queueId ?? nextTaskId() }).then((result) => {
+        stats.scanDone(result);
+        return result;
+      }),
+      onError: (code) => stats.requestError(code === 'EX_PROTOCOL' ? 400 : code === 'EX_DATAERR' ? 413 : 500),
+    },
+    30_000,
+  );
+  front.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port, backlog: 4096 }, () => {
-      server.off('error', reject);
+    front.once('error', reject);
+    front.listen({ host, port, backlog: 4096 }, () => {
+      front.off('error', reject);
       resolve();
     });
   });
-  const address = server.address() as AddressInfo;
+  const address = front.address() as AddressInfo;
   if (!loopback.has(host)) logger.warn({ host }, `listening on ${host}, not loopback: anyone who can reach this address can submit scans`);
 
   let closed: Promise<void> | null = null;
@@ -220,7 +265,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     close() {
       closed ??= (async () => {
         closing = true;
-        const stopped = new Promise<void>((r) => server.close(() => r()));
+        const stopped = new Promise<void>((r) => front.close(() => r()));
         server.closeIdleConnections();
         await Promise.allSettled([...inflight]);
         // replies are out; connections still open are idle keep-alives or half-read requests

@@ -119,13 +119,17 @@ Bad('no body, oversize body, wrong method, unknown path: 4xx with a JSON error',
   const big = await check(server.url, Buffer.alloc(20_000, 0x61));
   assert.equal([big.status, big.json.error], [413, 'message is larger than server.maxBodySize (10000 bytes)']);
   const get = await request(`${server.url}/checkv2`);
-  assert.equal([get.statusCode, get.headers.allow], [405, 'POST']);
-  assert.match(((await get.body.json()) as { error: string }).error, /GET is not allowed on \/checkv2; use POST/);
+  assert.equal([get.statusCode, ((await get.body.json()) as { error: string }).error], [400, 'empty message: POST the message as the request body']);
+  const put = await request(`${server.url}/checkv2`, { method: 'PUT', body: 'x' });
+  assert.equal([put.statusCode, put.headers.allow], [405, 'POST']);
+  assert.match(((await put.body.json()) as { error: string }).error, /PUT is not allowed on \/checkv2; use POST/);
   const nope = await request(`${server.url}/nope`, { method: 'DELETE' });
   assert.is(nope.statusCode, 404);
   await nope.body.text();
-  const zstd = await check(server.url, spam, { compression: 'zstd' });
-  assert.is(zstd.status, 415);
+  const gzip = await check(server.url, spam, { compression: 'gzip' });
+  assert.is(gzip.status, 415);
+  const notZstd = await check(server.url, spam, { compression: 'zstd' });
+  assert.equal([notZstd.status, notZstd.json.error.startsWith('cannot decompress the zstd request')], [400, true]);
 });
 
 Bad('garbage, too many headers, huge headers: clear errors, and the server keeps serving', async () => {

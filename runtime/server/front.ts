@@ -1,0 +1,29 @@
+import net, { type Socket } from 'node:net';
+import type http from 'node:http';
+import { looksLegacy, serveLegacy, type LegacyOptions } from './legacy.ts';
+
+/**
+ * The scan port: each connection's first bytes say whether it speaks HTTP
+ * (handed to the HTTP server) or Rspamd's legacy text protocol (served
+ * here). A connection that says nothing is closed after `idleTimeout`.
+ */
+export function createFront(server: http.Server, legacy: LegacyOptions, idleTimeout: number): net.Server {
+  return net.createServer((socket: Socket) => {
+    let first: Buffer = Buffer.alloc(0);
+    socket.setTimeout(idleTimeout, () => socket.destroy());
+    socket.on('error', () => {});
+    const onData = (chunk: Buffer): void => {
+      first = first.length ? Buffer.concat([first, chunk]) : chunk;
+      // a legacy command line is short: wait for its protocol word before deciding
+      if (first.length < 16 && !first.includes(10) && /^[A-Z_ ]*$/.test(first.toString('latin1'))) return;
+      socket.off('data', onData);
+      socket.setTimeout(0);
+      if (looksLegacy(first)) return serveLegacy(socket, first, legacy);
+      socket.pause();
+      socket.unshift(first);
+      server.emit('connection', socket);
+      socket.resume();
+    };
+    socket.on('data', onData);
+  });
+}
