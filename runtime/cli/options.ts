@@ -12,8 +12,8 @@ export function logLevel(value: string): string {
 }
 
 /** `--bind HOST:PORT` with a port from 0 to 65535. */
-export function bindAddress(value: string): string {
-  if (!isHostPort(value)) throw new UsageError(`--bind ${value}: expected HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:11333`);
+export function bindAddress(value: string, flag = '--bind'): string {
+  if (!isHostPort(value)) throw new UsageError(`${flag} ${value}: expected HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:11333`);
   return value;
 }
 

@@ -5,6 +5,9 @@ import { loadConfig } from '../config/config-file.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { startScanServer, type ScanServer, type ScanServerOptions } from '../server/http-server.ts';
 import { superviseWorkers } from '../server/cluster.ts';
+import { startMilterServer } from '../server/milter.ts';
+import { parseHostPort } from '../../effects/host-port.ts';
+import { nextTaskId } from '../scan/scanner.ts';
 import { bindAddress, logLevel, positiveInteger } from './options.ts';
 
 /**
@@ -32,6 +35,22 @@ export function useScanServer(options: ScanServerOptions & { logger: Logger }): 
   });
 }
 
+/** The milter listener beside the scan server, sharing its scanner; closed with the scope. */
+function useMilterServer(bind: string, scan: ScanServer, logger: Logger): Operation<void> {
+  return resource(function* (provide) {
+    const { host, port } = parseHostPort(bind, 11332)!;
+    const server = yield* action<import('node:net').Server>((resolve, reject) => {
+      startMilterServer({ bind: { host, port }, logger, maxBodySize: scan.scanner.config.server.maxBodySize, scan: (raw, envelope) => scan.scanner.scan(raw, envelope, { id: envelope.queueId ?? nextTaskId() }) }).then(resolve, reject);
+      return () => {};
+    });
+    try {
+      yield* provide();
+    } finally {
+      server.close();
+    }
+  });
+}
+
 export const serveUsage = `Usage: corax serve [options]
 
 Runs the scan server: Rspamd's protocol (POST /checkv2, rspamc, MTA plugins), /ping, /stat, /metrics.
@@ -40,6 +59,7 @@ Options:
   -c, --config F        configuration (default: ./corax.config.ts, .mts, .cts, .js, .mjs or .cjs)
       --bind HOST:PORT  where to listen (default: the config's server.bind, else 127.0.0.1:11333)
       --workers N       N processes on one port (node:cluster); crashed ones are replaced
+      --milter HOST:PORT  also speak the milter protocol there (Postfix, Sendmail; default: server.milter)
       --log-level L     fatal, error, warn, info (default), debug, trace or silent
   -h, --help            this text
 
@@ -53,6 +73,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       bind: { type: 'string' },
       workers: { type: 'string' },
+      milter: { type: 'string' },
       'log-level': { type: 'string', default: process.env.CORAX_LOG_LEVEL ?? 'info' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -63,11 +84,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const level = logLevel(values['log-level']!);
   if (values.bind !== undefined) bindAddress(values.bind);
+  if (values.milter !== undefined) bindAddress(values.milter, '--milter');
   if (values.workers !== undefined) positiveInteger('workers', values.workers);
   const { config, path } = await loadConfig(values.config);
   const workers = values.workers === undefined ? config.server.workers : Number(values.workers);
   const logger = createLogger({ level, async: true });
   const bind = values.bind ?? config.server.bind;
+  const milter = values.milter ?? config.server.milter;
 
   if (workers > 1 && cluster.isPrimary) {
     await untilSignal(() => superviseWorkers({ workers, logger, bind, shutdownGrace: config.taskTimeout + 5000 }));
@@ -75,6 +98,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
 
   let failure: Error | undefined;
+  let failedBind = bind;
   await untilSignal(function* () {
     let server: ScanServer;
     try {
@@ -83,12 +107,21 @@ export async function serveCommand(argv: string[]): Promise<number> {
       failure = error as Error;
       return;
     }
-    logger.info({ url: server.url, config: path, worker: cluster.isWorker ? cluster.worker?.id : undefined }, `listening on ${server.url}`);
+    if (milter) {
+      try {
+        yield* useMilterServer(milter, server, logger);
+      } catch (error) {
+        failure = error as Error;
+        failedBind = milter;
+        return;
+      }
+    }
+    logger.info({ url: server.url, milter, config: path, worker: cluster.isWorker ? cluster.worker?.id : undefined }, `listening on ${server.url}${milter ? ` and milter ${milter}` : ''}`);
     yield* suspend();
   });
   if (failure) {
     const code = (failure as NodeJS.ErrnoException).code;
-    throw new Error(code === 'EADDRINUSE' ? `cannot listen on ${bind}: the address is in use` : code === 'EACCES' ? `cannot listen on ${bind}: permission denied` : `cannot listen on ${bind}: ${failure.message}`);
+    throw new Error(code === 'EADDRINUSE' ? `cannot listen on ${failedBind}: the address is in use` : code === 'EACCES' ? `cannot listen on ${failedBind}: permission denied` : `cannot listen on ${failedBind}: ${failure.message}`);
   }
   return 0;
 }

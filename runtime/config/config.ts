@@ -26,6 +26,8 @@ export interface ServerConfig {
   /** When set, /stat and /metrics need `Password: <this>`. */
   password?: string;
   workers?: number;
+  /** `host:port` for the milter listener (Postfix, Sendmail); off when unset. */
+  milter?: string;
 }
 
 /** The family sections a config may have (`http`, `dns`, `tcp`, `redis`, and any registered family's). */
@@ -52,7 +54,7 @@ export type Config = {
   readonly actions: Readonly<Partial<Record<ActionName, number>>>;
   readonly taskTimeout: number;
   readonly message: Readonly<MessageLimits>;
-  readonly server: Readonly<Required<Omit<ServerConfig, 'password'>>> & { readonly password?: string };
+  readonly server: Readonly<Required<Omit<ServerConfig, 'password' | 'milter'>>> & { readonly password?: string; readonly milter?: string };
 } & FamilySettingsOf;
 
 export { ConfigError };
@@ -108,7 +110,8 @@ export function defineConfig(input: ConfigInput | Config): Config {
   }
 
   const serverIn = section('server', top.server);
-  onlyKeys('server', serverIn, ['bind', 'maxBodySize', 'maxHeaders', 'maxHeaderSize', 'password', 'workers']);
+  onlyKeys('server', serverIn, ['bind', 'maxBodySize', 'maxHeaders', 'maxHeaderSize', 'password', 'workers', 'milter']);
+  if (serverIn.milter !== undefined && (typeof serverIn.milter !== 'string' || !isHostPort(serverIn.milter))) invalid('server.milter', serverIn.milter, '"host:port", e.g. "127.0.0.1:11332"');
   if (serverIn.bind !== undefined && (typeof serverIn.bind !== 'string' || !isHostPort(serverIn.bind))) invalid('server.bind', serverIn.bind, '"host:port", e.g. "127.0.0.1:11333"');
   if (serverIn.password !== undefined && (typeof serverIn.password !== 'string' || serverIn.password === '')) invalid('server.password', serverIn.password, 'a non-empty string');
 
@@ -124,6 +127,7 @@ export function defineConfig(input: ConfigInput | Config): Config {
       maxHeaders: count('server.maxHeaders', serverIn.maxHeaders, 100, 1),
       maxHeaderSize: count('server.maxHeaderSize', serverIn.maxHeaderSize, 16 * 1024, 1024),
       password: serverIn.password as string | undefined,
+      milter: serverIn.milter as string | undefined,
       workers: count('server.workers', serverIn.workers, 1, 1),
     }),
   };
