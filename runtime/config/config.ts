@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../effects/errors.ts';
 import { configSections, type FamilyConfigs } from '../../effects/family.ts';
 import { count, invalid, onlyKeys, positive, section } from '../../effects/config-check.ts';
@@ -26,6 +27,8 @@ export interface ServerConfig {
   /** When set, /stat and /metrics need `Password: <this>`. */
   password?: string;
   workers?: number;
+  /** Connections held open at once (default: the open-file limit less 256, at most 4096); past it new ones are refused. */
+  maxConnections?: number;
   /** `host:port` for the milter listener (Postfix, Sendmail); off when unset. */
   milter?: string;
 }
@@ -110,7 +113,7 @@ export function defineConfig(input: ConfigInput | Config): Config {
   }
 
   const serverIn = section('server', top.server);
-  onlyKeys('server', serverIn, ['bind', 'maxBodySize', 'maxHeaders', 'maxHeaderSize', 'password', 'workers', 'milter']);
+  onlyKeys('server', serverIn, ['bind', 'maxBodySize', 'maxHeaders', 'maxHeaderSize', 'password', 'workers', 'milter', 'maxConnections']);
   if (serverIn.milter !== undefined && (typeof serverIn.milter !== 'string' || !isHostPort(serverIn.milter))) invalid('server.milter', serverIn.milter, '"host:port", e.g. "127.0.0.1:11332"');
   if (serverIn.bind !== undefined && (typeof serverIn.bind !== 'string' || !isHostPort(serverIn.bind))) invalid('server.bind', serverIn.bind, '"host:port", e.g. "127.0.0.1:11333"');
   if (serverIn.password !== undefined && (typeof serverIn.password !== 'string' || serverIn.password === '')) invalid('server.password', serverIn.password, 'a non-empty string');
@@ -129,11 +132,23 @@ export function defineConfig(input: ConfigInput | Config): Config {
       password: serverIn.password as string | undefined,
       milter: serverIn.milter as string | undefined,
       workers: count('server.workers', serverIn.workers, 1, 1),
+      maxConnections: count('server.maxConnections', serverIn.maxConnections, defaultMaxConnections(), 1),
     }),
   };
   for (const s of sections) config[s.key] = s.resolve(top[s.key]);
   Object.defineProperty(config, CONFIG, { value: true });
   return Object.freeze(config) as unknown as Config;
+}
+
+/** The soft open-file limit (Linux's /proc/self/limits) less room for peers, logs and pools; 4096 at most. */
+function defaultMaxConnections(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (m) return Math.max(64, Math.min(4096, Number(m[1]) - 256));
+  } catch {
+    // not Linux: the usual limit
+  }
+  return 768;
 }
 
 function checkDeps(symbols: readonly SymbolDefinition[]): void {

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { isIP, type AddressInfo, type Socket } from 'node:net';
 import type { Interpreter } from '../../effects/handler.ts';
 import type { Config } from '../config/config.ts';
 import { parseHostPort } from '../../effects/host-port.ts';
@@ -135,6 +135,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     {
       if (closing) return fail(res, 503, 'server is shutting down', { connection: 'close' });
       const envelope = envelopeFrom(req.rawHeaders);
+      if (envelope.ip !== undefined && isIP(envelope.ip) === 0) return fail(res, 400, `IP header ${JSON.stringify(envelope.ip.slice(0, 64))} is not an IPv4 or IPv6 address`);
       const task = envelope.queueId ?? nextTaskId();
       stats.active++;
       const work = scanner
@@ -218,6 +219,8 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
       const body = JSON.stringify({ error: status === 431 ? `request headers are larger than server.maxHeaderSize (${limits.maxHeaderSize} bytes)` : `bad request: ${error.code ?? error.message}` });
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      // a client that never reads or closes must not keep the descriptor: end() alone leaves it half-open
+      setTimeout(() => socket.destroy(), 1000).unref();
     } else {
       socket.destroy();
     }
@@ -241,6 +244,8 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     },
     30_000,
   );
+  // past the cap new connections are refused at once, so idle or hostile clients cannot take every descriptor
+  front.maxConnections = limits.maxConnections;
   front.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { ScanResult } from '../scan/scan.ts';
 import type { Envelope } from '../scan/task.ts';
 import { envelopeFrom } from './request.ts';
@@ -102,6 +102,7 @@ function parseRequest(head: Buffer, body: Buffer): LegacyRequest | string {
     if (colon > 0) raw.push(headerLine.slice(0, colon).trim(), headerLine.slice(colon + 1).trim());
   }
   const envelope = envelopeFrom(raw);
+  if (envelope.ip !== undefined && isIP(envelope.ip) === 0) return `IP header ${JSON.stringify(envelope.ip.slice(0, 64))} is not an IPv4 or IPv6 address`;
   // the legacy protocol's own fields, not request headers a rule should see
   for (const name of ['recipient-number', 'content-length', 'pass', 'deliver-to']) delete envelope.headers?.[name];
   // Exim puts an mbox "From " line in front of the message: it is not part of it
