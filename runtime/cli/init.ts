@@ -45,15 +45,22 @@ export async function initCommand(argv: string[]): Promise<number> {
   const pkg = existsSync(pkgPath) ? (JSON.parse(readFileSync(pkgPath, 'utf8')) as Record<string, Record<string, string> | string>) : { name: basename(dir).toLowerCase().replace(/[^a-z0-9-]/g, '-') || 'mail-rules', private: 'true', type: 'module' };
   if (pkg.private === 'true') (pkg as Record<string, unknown>).private = true;
   const scripts = ((pkg.scripts as Record<string, string>) ??= {});
-  scripts.test ??= 'node --import tsx --test test/sender-no-mx.test.ts';
+  // npm init's placeholder test script is no script of the user's: replace it
+  if (!scripts.test || /no test specified/.test(scripts.test)) scripts.test = 'node --import tsx --test test/*.test.ts';
   scripts.scan ??= 'corax scan messages/';
   scripts.serve ??= 'corax serve';
   const deps = ((pkg.dependencies as Record<string, string>) ??= {});
   deps.corax ??= `^${coraxVersion()}`;
   const devDeps = ((pkg.devDependencies as Record<string, string>) ??= {});
   devDeps.tsx ??= '^4.20.0';
-  writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
-  written.push('package.json (scripts: test, scan, serve)');
+  const before = existsSync(pkgPath) ? readFileSync(pkgPath, 'utf8') : '';
+  const after = `${JSON.stringify(pkg, null, 2)}\n`;
+  if (after !== before) {
+    writeFileSync(pkgPath, after);
+    written.push(`package.json (scripts: ${Object.keys(scripts).filter((k) => ['test', 'scan', 'serve'].includes(k)).join(', ')}; dependencies: corax, tsx)`);
+  } else kept.push('package.json');
+  // the rules import each other with .ts extensions, as tsx runs them: a tsconfig that type-checks that
+  write('tsconfig.json', `${JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, allowImportingTsExtensions: true, skipLibCheck: true, types: ['node'] }, include: ['**/*.ts'], exclude: ['node_modules'] }, null, 2)}\n`);
 
   process.stdout.write(`corax init: ${dir}\n${written.map((f) => `  wrote ${f}\n`).join('')}${kept.map((f) => `  kept  ${f} (exists)\n`).join('')}\nNext: npm install && npm test && npx corax scan messages/\n`);
   return 0;

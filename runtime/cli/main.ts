@@ -7,6 +7,7 @@ Usage:
   corax scan  [options] FILE|DIR|-...   scan messages, print their results
   corax serve [options]                 the scan server (Rspamd's protocol)
   corax init  [DIR]                     a starter project: config, rule, test
+  corax recording tidy FILE             finish a recording a crashed recorder left
   corax --version
 
 Run \`corax COMMAND --help\` for a command's options.
@@ -26,6 +27,8 @@ export async function run(argv: string[]): Promise<number> {
         return await (await import('./serve.ts')).serveCommand(rest);
       case 'init':
         return await (await import('./init.ts')).initCommand(rest);
+      case 'recording':
+        return await (await import('./recording.ts')).recordingCommand(rest);
       case '--version':
       case '-v':
         console.log(coraxVersion());
@@ -43,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
     if (error instanceof ConfigError || error instanceof UsageError || code.startsWith('ERR_PARSE_ARGS_')) {
-      process.stderr.write(`corax: ${(error as Error).message}${code.startsWith('ERR_PARSE_ARGS_') ? ` (see corax ${command} --help)` : ''}\n`);
+      process.stderr.write(`corax: ${code.startsWith('ERR_PARSE_ARGS_') ? `${argsMessage(error as Error)} (see corax ${command} --help)` : (error as Error).message}\n`);
       return 2;
     }
     // a runtime failure (a port in use, a file that cannot be written): one line, no stack unless asked for
@@ -51,4 +54,13 @@ export async function run(argv: string[]): Promise<number> {
     if (process.env.CORAX_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return 1;
   }
+}
+
+/** node:util parseArgs' errors, said shortly: "unknown option --nope", "option --io needs a value". */
+function argsMessage(error: Error): string {
+  const unknown = /Unknown option '([^']+)'/.exec(error.message);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(error.message);
+  if (missing) return `option ${missing[1]} needs a value`;
+  return error.message;
 }

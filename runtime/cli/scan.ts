@@ -159,12 +159,26 @@ export async function scanCommand(argv: string[]): Promise<number> {
       flush();
     }
   };
+  // SIGINT/SIGTERM: stop taking files, let the scans in flight end, write what was recorded, exit 130/143
+  let interrupted: NodeJS.Signals | null = null;
+  const interrupt = (signal: NodeJS.Signals): void => {
+    interrupted = signal;
+    next = files.length;
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
   } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
     if (progress) process.stderr.write('\r\x1b[K');
     await scanner.close();
     await io.close();
+  }
+  if (interrupted) {
+    process.stderr.write(`corax: ${interrupted}: stopped after ${done} of ${files.length} messages${values.io!.startsWith('record:') ? `; the recording has those ${done}` : ''}\n`);
+    return interrupted === 'SIGINT' ? 130 : 143;
   }
   if (files.length > 1 || failed > 0) {
     const tally = [...actions].sort((a, b) => b[1] - a[1]).map(([action, n]) => `${n} ${action}`);

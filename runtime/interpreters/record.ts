@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Clock, Interpreter, Middleware } from '../../effects/handler.ts';
 import { toCoraxError } from '../../effects/errors.ts';
 import { observe, use } from './use.ts';
+import { Journal } from './journal.ts';
 import {
   coraxVersion,
   encodeResult,
@@ -32,6 +33,16 @@ export interface Recorder extends Interpreter {
   flush(): void;
   /** Flushes, then closes the wrapped interpreter. */
   close(): Promise<void>;
+}
+
+/** An entry list whose pushes also go to the journal, line by line. */
+function journaled(entries: RecordingEntry[], journal: Journal): RecordingEntry[] {
+  const push = entries.push.bind(entries);
+  entries.push = (...items: RecordingEntry[]): number => {
+    for (const item of items) journal.append(item);
+    return push(...items);
+  };
+  return entries;
 }
 
 function header() {
@@ -88,8 +99,9 @@ export function recordInto(entries: RecordingEntry[], clock: Clock, redact?: Red
  * await io.close();
  */
 export function record(inner: Interpreter, options: RecordOptions = {}): Recorder {
+  const journal = options.path ? new Journal(options.path, header()) : null;
   const entries: RecordingEntry[] = [];
-  const wrapped = use(inner, recordInto(entries, inner.clock, options.redact));
+  const wrapped = use(inner, recordInto(journal ? journaled(entries, journal) : entries, inner.clock, options.redact));
 
   const flush = (): void => {
     if (options.path) writeRecording(options.path, entries);
@@ -110,7 +122,11 @@ export function record(inner: Interpreter, options: RecordOptions = {}): Recorde
     flush,
     close() {
       closing ??= (async () => {
-        flush();
+        try {
+          flush();
+        } finally {
+          journal?.finish();
+        }
         await inner.close?.();
       })();
       return closing;

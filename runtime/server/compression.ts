@@ -11,7 +11,12 @@ let ready: Promise<void> | null = null;
 
 export async function decodeBody(body: Buffer, maxSize: number): Promise<Buffer> {
   await (ready ??= init());
-  const out = Buffer.from(decompress(body));
+  let out: Buffer;
+  try {
+    out = Buffer.from(decompress(body));
+  } catch {
+    throw new Error('the body is not a zstd frame');
+  }
   if (out.length > maxSize) throw new Error(`the message is larger than server.maxBodySize (${maxSize} bytes) once decompressed`);
   return out;
 }

@@ -8,8 +8,10 @@ import { looksLegacy, serveLegacy, type LegacyOptions } from './legacy.ts';
  * here). A connection that says nothing is closed after `idleTimeout`.
  */
 export function createFront(server: http.Server, legacy: LegacyOptions, idleTimeout: number): net.Server {
-  return net.createServer((socket: Socket) => {
+  // half-open allowed, as node:http has it: spamc and Exim close their sending side and then wait for the answer
+  return net.createServer({ allowHalfOpen: true }, (socket: Socket) => {
     let first: Buffer = Buffer.alloc(0);
+    let decided = false;
     socket.setTimeout(idleTimeout, () => socket.destroy());
     socket.on('error', () => {});
     const onData = (chunk: Buffer): void => {
@@ -17,6 +19,7 @@ export function createFront(server: http.Server, legacy: LegacyOptions, idleTime
       // a legacy command line is short: wait for its protocol word before deciding
       if (first.length < 16 && !first.includes(10) && /^[A-Z_ ]*$/.test(first.toString('latin1'))) return;
       socket.off('data', onData);
+      decided = true;
       socket.setTimeout(0);
       if (looksLegacy(first)) return serveLegacy(socket, first, legacy);
       socket.pause();
@@ -25,5 +28,9 @@ export function createFront(server: http.Server, legacy: LegacyOptions, idleTime
       socket.resume();
     };
     socket.on('data', onData);
+    // a client that closes before saying anything gets nothing
+    socket.once('end', () => {
+      if (!decided) socket.destroy();
+    });
   });
 }

@@ -13,6 +13,7 @@ import { use } from '../interpreters/use.ts';
 import { createFront } from './front.ts';
 import { decodeBody, encodeReply } from './compression.ts';
 import { readShm } from './shm.ts';
+import { warmParsePool } from '../scan/mime/pool.ts';
 
 export interface ScanServerOptions {
   config: Config;
@@ -53,6 +54,8 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   const logger = options.logger ?? createLogger({ level: 'info', async: true });
   const stats = new ServerMetrics();
   serveClusterMetrics(stats.registry);
+  // start the parse threads now, so the first large message does not wait for one
+  if (config.message.offThreadBytes > 0) warmParsePool();
   const ownIo = options.io ? null : createLiveInterpreter(config);
   const scanner = createScanner(config, { io: use((options.io ?? ownIo)!, stats.middleware), logger, onTaskEnd: stats.taskEnded });
   const limits = config.server;
@@ -236,10 +239,18 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
       maxBodySize: limits.maxBodySize,
       maxHeaderSize: limits.maxHeaderSize,
       timeout: 30_000,
-      scan: (raw, envelope) => scanner.scan(raw, envelope, { id: envelope.queueId ?? nextTaskId() }).then((result) => {
-        stats.scanDone(result);
-        return result;
-      }),
+      scan: (raw, envelope) => {
+        const task = envelope.queueId ?? nextTaskId();
+        stats.active++;
+        return scanner
+          .scan(raw, envelope, { id: task })
+          .then((result) => {
+            stats.scanDone(result);
+            if (logger.isLevelEnabled('info')) logger.info({ task, protocol: 'legacy', action: result.action, score: result.score, seconds: result.timeReal, symbols: Object.keys(result.symbols).length }, 'scanned');
+            return result;
+          })
+          .finally(() => stats.active--);
+      },
       onError: (code) => stats.requestError(code === 'EX_PROTOCOL' ? 400 : code === 'EX_DATAERR' ? 413 : 500),
     },
     30_000,

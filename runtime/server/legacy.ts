@@ -61,6 +61,7 @@ export function serveLegacy(socket: Socket, first: Buffer, options: LegacyOption
     if (headerEnd === -1) return refuse('EX_PROTOCOL', 'the request ended before its headers did');
     // no Content-length: the message runs to the end of the stream (as spamc may send it)
     if (expected === -1) expected = buffered.length - headerEnd;
+    if (buffered.length - headerEnd < expected) return refuse('EX_PROTOCOL', `the request ended after ${buffered.length - headerEnd} of its ${expected} bytes`);
     progress(true);
   };
   const progress = (ended = false): void => {

@@ -36,7 +36,7 @@ for (const command of ['scan', 'serve', 'init']) {
 }
 
 const mistakes: Array<[string, string[], number, RegExp]> = [
-  ['an unknown option', ['scan', '--config', config, '--nope', 'x.eml'], 2, /^corax: Unknown option '--nope'.*see corax scan --help/],
+  ['an unknown option', ['scan', '--config', config, '--nope', 'x.eml'], 2, /^corax: unknown option --nope \(see corax scan --help\)\n$/],
   ['a port out of range', ['serve', '--config', config, '--bind', '127.0.0.1:99999'], 2, /^corax: --bind 127\.0\.0\.1:99999: expected HOST:PORT with a port from 0 to 65535/],
   ['an unknown log level', ['serve', '--config', config, '--log-level', 'loud'], 2, /^corax: --log-level loud: expected one of fatal, error, warn, info/],
   ['an invalid --ip', ['scan', '--config', config, '--ip', 'not-an-ip', 'm.eml'], 2, /^corax: --ip not-an-ip: expected an IPv4 or IPv6 address/],
