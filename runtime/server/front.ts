@@ -7,9 +7,29 @@ import { looksLegacy, serveLegacy, type LegacyOptions } from './legacy.ts';
  * (handed to the HTTP server) or Rspamd's legacy text protocol (served
  * here). A connection that says nothing is closed after `idleTimeout`.
  */
-export function createFront(server: http.Server, legacy: LegacyOptions, idleTimeout: number): net.Server {
+export function createFront(server: http.Server, legacy: LegacyOptions, idleTimeout: number, maxConnections: number): net.Server {
+  // connections that have not said anything yet, oldest first: the first to go when the server is full
+  const silent = new Set<Socket>();
+  let open = 0;
   // half-open allowed, as node:http has it: spamc and Exim close their sending side and then wait for the answer
   return net.createServer({ allowHalfOpen: true }, (socket: Socket) => {
+    open++;
+    socket.once('close', () => {
+      open--;
+      silent.delete(socket);
+    });
+    if (open > maxConnections) {
+      // full: a client that has sent nothing yields its place; if every connection is busy, the new one is refused
+      const oldest = silent.values().next().value;
+      if (oldest) oldest.destroy();
+      else {
+        socket.on('error', () => {});
+        socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: 64\r\n\r\n{"error":"too many connections (server.maxConnections is full)"}');
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return;
+      }
+    }
+    silent.add(socket);
     let first: Buffer = Buffer.alloc(0);
     let decided = false;
     socket.setTimeout(idleTimeout, () => socket.destroy());
@@ -20,6 +40,7 @@ export function createFront(server: http.Server, legacy: LegacyOptions, idleTime
       if (first.length < 16 && !first.includes(10) && /^[A-Z_ ]*$/.test(first.toString('latin1'))) return;
       socket.off('data', onData);
       decided = true;
+      silent.delete(socket);
       socket.setTimeout(0);
       if (looksLegacy(first)) return serveLegacy(socket, first, legacy);
       socket.pause();

@@ -254,9 +254,9 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
       onError: (code) => stats.requestError(code === 'EX_PROTOCOL' ? 400 : code === 'EX_DATAERR' ? 413 : 500),
     },
     30_000,
+    // past the cap silent clients make room, busy ones get a 503: idle or hostile clients cannot take every descriptor
+    limits.maxConnections,
   );
-  // past the cap new connections are refused at once, so idle or hostile clients cannot take every descriptor
-  front.maxConnections = limits.maxConnections;
   front.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

@@ -2,6 +2,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 import { fixture, serve, type ServeProcess } from '../../support/corax-process.ts';
 
 let corax: ServeProcess;
@@ -20,16 +23,65 @@ const open = (): Promise<net.Socket> =>
   });
 const closed = (s: net.Socket): Promise<void> => new Promise((r) => (s.destroyed ? r() : s.once('close', () => r())));
 
-Conns('past server.maxConnections a new connection is closed at once; once idle ones go, new ones are served', async () => {
+Conns('past server.maxConnections a silent client makes room for a new one; when all are busy a new one gets a 503', async () => {
   const idle = await Promise.all(Array.from({ length: 5 }, open));
-  const extra = await open();
-  await closed(extra);
-  for (const s of idle) s.destroy();
-  await Promise.all(idle.map(closed));
-  await new Promise((r) => setTimeout(r, 50));
+  // a sixth: the oldest silent one is closed for it, and the scan goes through
   const res = await fetch(`${corax.url}/checkv2`, { method: 'POST', body: 'Subject: hi\r\n\r\nx\r\n' });
   assert.is(res.status, 200);
   await res.text();
+  await closed(idle[0]);
+  // busy ones (a request started, unfinished) are not evicted: the next connection is refused with a reason
+  const busy = await Promise.all(Array.from({ length: 5 }, open));
+  for (const s of busy) s.write('POST /checkv2 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
+  await new Promise((r) => setTimeout(r, 100));
+  const refused = await new Promise<string>((resolve) => {
+    const s = net.connect(corax.port, '127.0.0.1');
+    let out = '';
+    s.on('data', (d) => (out += d));
+    s.on('close', () => resolve(out));
+    s.on('error', () => resolve(out));
+  });
+  assert.match(refused, /^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*too many connections/);
+  for (const s of [...idle, ...busy]) s.destroy();
+});
+
+Conns('1,100 silent clients against a server under ulimit -n 1024: a normal scan still succeeds, and the descriptors come back', async () => {
+  const { spawn } = await import('node:child_process');
+  const { bin } = await import('../../support/corax-process.ts');
+  const { freePort } = await import('../../support/net.ts');
+  const port = await freePort();
+  const child = spawn('sh', ['-c', `ulimit -n 1024 && exec "${process.execPath}" "${bin}" serve --config "${fixture('mta.config.ts')}" --bind 127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on('data', (d) => /listening/.test(String(d)) && resolve());
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const fds = (): number => Number(require('node:fs').readdirSync(`/proc/${child.pid}/fd`).length);
+    // the baseline after a first scan: parse threads and the client's own keep-alive connection are in it
+    const warm = await fetch(`http://127.0.0.1:${port}/checkv2`, { method: 'POST', body: 'Subject: hi\r\n\r\nx\r\n' });
+    await warm.text();
+    await new Promise((r) => setTimeout(r, 300));
+    const baseline = fds();
+    const clients: net.Socket[] = [];
+    for (let i = 0; i < 1100; i++) {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      clients.push(s);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const res = await fetch(`http://127.0.0.1:${port}/checkv2`, { method: 'POST', body: 'Subject: hi\r\n\r\nx\r\n' });
+    assert.is(res.status, 200);
+    await res.text();
+    for (const s of clients) s.destroy();
+    let now = fds();
+    for (let i = 0; i < 100 && now > baseline + 5; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      now = fds();
+    }
+    assert.ok(now <= baseline + 5, `descriptors: ${now}, baseline ${baseline}`);
+  } finally {
+    child.kill('SIGTERM');
+  }
 });
 
 Conns('an IP header that is not an address is a 400, over HTTP and the legacy protocol', async () => {
