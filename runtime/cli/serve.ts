@@ -40,7 +40,7 @@ function useMilterServer(bind: string, scan: ScanServer, logger: Logger): Operat
   return resource(function* (provide) {
     const { host, port } = parseHostPort(bind, 11332)!;
     const server = yield* action<import('node:net').Server>((resolve, reject) => {
-      startMilterServer({ bind: { host, port }, logger, maxBodySize: scan.scanner.config.server.maxBodySize, scan: (raw, envelope) => scan.scanner.scan(raw, envelope, { id: envelope.queueId ?? nextTaskId() }) }).then(resolve, reject);
+      startMilterServer({ bind: { host, port }, logger, maxBodySize: scan.scanner.config.server.maxBodySize, maxConnections: scan.scanner.config.server.maxConnections, scan: (raw, envelope) => scan.scanner.scan(raw, envelope, { id: envelope.queueId ?? nextTaskId() }) }).then(resolve, reject);
       return () => {};
     });
     try {

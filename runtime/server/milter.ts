@@ -14,6 +14,8 @@ export interface MilterOptions {
   bind: { host: string; port: number };
   logger: Logger;
   maxBodySize: number;
+  /** Connections held at once; past it new ones are closed. */
+  maxConnections?: number;
   scan(raw: Buffer, envelope: Envelope): Promise<ScanResult>;
 }
 
@@ -24,6 +26,7 @@ const maxPacket = 1024 * 1024;
 
 export function startMilterServer(options: MilterOptions): Promise<net.Server> {
   const server = net.createServer((socket) => serveConnection(socket, options));
+  if (options.maxConnections) server.maxConnections = options.maxConnections;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: options.bind.host, port: options.bind.port }, () => {

@@ -128,5 +128,32 @@ Sync('eof() is true once a read met the end of the stream', async () => {
   assert.equal(got, ['BYE', false, 'EEOF', true]);
 });
 
+Sync('readUntil on an endless stream fails at the 16 MiB cap, in linear time, and the socket is dropped', async () => {
+  let peerClosed = false;
+  const endless = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.on('close', () => (peerClosed = true));
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const pump = (): void => {
+      while (!socket.destroyed && socket.write(chunk));
+      if (!socket.destroyed) socket.once('drain', pump);
+    };
+    pump();
+  });
+  await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
+  try {
+    const got = await perform(io, function* () {
+      const [, conn] = yield* tcp.connect({ host: '127.0.0.1', port: (endless.address() as AddressInfo).port, timeout: 20_000 });
+      const [err] = yield* conn!.readUntil('\r\n');
+      return [err?.code, err?.message];
+    });
+    assert.equal(got, ['ETOOBIG', 'IO read error: more than 16777216 unread bytes']);
+    for (let i = 0; i < 100 && !peerClosed; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(peerClosed, 'the endless peer was disconnected');
+  } finally {
+    await new Promise((r) => endless.close(r));
+  }
+});
+
 Callback.run();
 Sync.run();
