@@ -61,24 +61,33 @@ Journal('after a crash, tidy turns the journal into a recording that replays, dr
   assert.equal(replayed.symbols.LOOKUP.options, ['192.0.2.10']);
 });
 
-Journal('corax scan --io record:FILE stopped by SIGKILL leaves a journal that corax recording tidy finishes', async () => {
+Journal('corax scan --io record:FILE over 400 messages, SIGKILLed halfway: tidy keeps what finished, and exactly that replays', async () => {
   const messages = join(dir, 'msgs');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(messages);
-  for (let i = 0; i < 30; i++) writeFileSync(join(messages, `m${String(i).padStart(2, '0')}.eml`), `Subject: m${i}\r\n\r\nx\r\n`);
+  for (let i = 0; i < 400; i++) writeFileSync(join(messages, `m${String(i).padStart(3, '0')}.eml`), `Subject: m${i}\r\n\r\nx\r\n`);
   const path = join(dir, 'cli.jsonl');
   const child = spawn(process.execPath, [bin, 'scan', '--config', fixture('slow-sleep.config.ts'), '--io', `record:${path}`, '--concurrency', '1', messages], { stdio: 'ignore' });
-  for (let i = 0; i < 200 && !(existsSync(`${path}.partial`) && readFileSync(`${path}.partial`, 'utf8').split('\n').length > 4); i++) await new Promise((r) => setTimeout(r, 25));
+  const lines = (): number => (existsSync(`${path}.partial`) ? readFileSync(`${path}.partial`, 'utf8').split('\n').length - 2 : 0);
+  for (let i = 0; i < 800 && lines() < 200; i++) await new Promise((r) => setTimeout(r, 10));
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
   assert.not.ok(existsSync(path), 'no final file after SIGKILL');
-  const tidy = spawn(process.execPath, [bin, 'recording', 'tidy', path], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  tidy.stdout!.on('data', (d) => (out += d));
-  const code = await new Promise((r) => tidy.once('exit', r));
-  assert.is(code, 0, out);
-  assert.match(out, /cli\.jsonl: \d+ entries from .*cli\.jsonl\.partial/);
-  assert.ok(existsSync(path));
+  const run = (args: string[]): Promise<{ code: number | null; out: string }> =>
+    new Promise((resolve) => {
+      const c = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CORAX_LOG_LEVEL: 'fatal' } });
+      let out = '';
+      c.stdout!.on('data', (d) => (out += d));
+      c.stderr!.on('data', (d) => (out += d));
+      c.once('exit', (code) => resolve({ code, out }));
+    });
+  const tidy = await run(['recording', 'tidy', path]);
+  assert.is(tidy.code, 0, tidy.out);
+  const kept = Number(/(\d+) entries from/.exec(tidy.out)?.[1]);
+  assert.ok(kept >= 200 && kept < 400, tidy.out);
+  // every message whose effect finished replays; the others have nothing recorded
+  const replayed = await run(['scan', '--config', fixture('slow-sleep.config.ts'), '--io', `replay:${path}`, messages]);
+  assert.match(replayed.out, new RegExp(`${kept} of 400 messages scanned`));
 });
 
 Journal.run();
