@@ -60,8 +60,14 @@ Conns('1,100 silent clients against a server under ulimit -n 1024: a normal scan
     // the baseline after a first scan: parse threads and the client's own keep-alive connection are in it
     const warm = await fetch(`http://127.0.0.1:${port}/checkv2`, { method: 'POST', body: 'Subject: hi\r\n\r\nx\r\n' });
     await warm.text();
-    await new Promise((r) => setTimeout(r, 300));
-    const baseline = fds();
+    // and once it is steady (a parse thread may still be starting)
+    let baseline = fds();
+    for (let i = 0, steady = 0; i < 100 && steady < 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = fds();
+      steady = now === baseline ? steady + 1 : 0;
+      baseline = now;
+    }
     const clients: net.Socket[] = [];
     for (let i = 0; i < 1100; i++) {
       const s = net.connect(port, '127.0.0.1');
