@@ -6,11 +6,22 @@ import { looksLegacy, serveLegacy, type LegacyOptions } from './legacy.ts';
  * The scan port: each connection's first bytes say whether it speaks HTTP
  * (handed to the HTTP server) or Rspamd's legacy text protocol (served
  * here). A connection that says nothing is closed after `idleTimeout`.
+ * Past `maxConnections` the oldest idle connection (nothing sent, a request
+ * still arriving, or a keep-alive between requests: silent and slow clients)
+ * is closed to make room; only when every connection has a request in
+ * progress is the new one refused, with a 503.
  */
 export function createFront(server: http.Server, legacy: LegacyOptions, idleTimeout: number, maxConnections: number): net.Server {
-  // connections that have not said anything yet, oldest first: the first to go when the server is full
+  // connections without a request in progress, oldest idle first: the first to go when the server is full
   const silent = new Set<Socket>();
   let open = 0;
+  server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket;
+    silent.delete(socket);
+    res.once('close', () => {
+      if (!socket.destroyed) silent.add(socket);
+    });
+  });
   // half-open allowed, as node:http has it: spamc and Exim close their sending side and then wait for the answer
   return net.createServer({ allowHalfOpen: true }, (socket: Socket) => {
     open++;
@@ -40,9 +51,11 @@ export function createFront(server: http.Server, legacy: LegacyOptions, idleTime
       if (first.length < 16 && !first.includes(10) && /^[A-Z_ ]*$/.test(first.toString('latin1'))) return;
       socket.off('data', onData);
       decided = true;
-      silent.delete(socket);
       socket.setTimeout(0);
-      if (looksLegacy(first)) return serveLegacy(socket, first, legacy);
+      if (looksLegacy(first)) {
+        silent.delete(socket);
+        return serveLegacy(socket, first, legacy);
+      }
       socket.pause();
       socket.unshift(first);
       server.emit('connection', socket);

@@ -45,7 +45,7 @@ Conns('past server.maxConnections a silent client makes room for a new one; when
   for (const s of [...idle, ...busy]) s.destroy();
 });
 
-Conns('1,100 silent clients against a server under ulimit -n 1024: a normal scan still succeeds, and the descriptors come back', async () => {
+Conns('1,100 silent and slow clients against a server under ulimit -n 1024: a normal scan still succeeds, and the descriptors come back', async () => {
   const { spawn } = await import('node:child_process');
   const { bin } = await import('../../support/corax-process.ts');
   const { freePort } = await import('../../support/net.ts');
@@ -72,12 +72,18 @@ Conns('1,100 silent clients against a server under ulimit -n 1024: a normal scan
     for (let i = 0; i < 1100; i++) {
       const s = net.connect(port, '127.0.0.1');
       s.on('error', () => {});
+      // every other one is slowloris: a request line, then a header byte now and then
+      if (i % 2) s.once('connect', () => s.write('POST /checkv2 HTTP/1.1\r\nX'));
       clients.push(s);
     }
+    const drip = setInterval(() => {
+      for (const [i, s] of clients.entries()) if (i % 2 && !s.destroyed) s.write('a');
+    }, 200);
     await new Promise((r) => setTimeout(r, 500));
     const res = await fetch(`http://127.0.0.1:${port}/checkv2`, { method: 'POST', body: 'Subject: hi\r\n\r\nx\r\n' });
     assert.is(res.status, 200);
     await res.text();
+    clearInterval(drip);
     for (const s of clients) s.destroy();
     let now = fds();
     for (let i = 0; i < 100 && now > baseline + 5; i++) {
