@@ -17,15 +17,15 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startPeers } from './peers.ts';
 import { fmt, machine, median, quick, report } from './lib.ts';
-import { cpuMs, freePort, load, peakRss, processServer, waitHealthy, type Run, type Server } from './harness.ts';
+import { cpuMs, freePort, peakRss, processServer, waitHealthy, wrkLoad, type Run, type Server } from './harness.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const requests = arg('requests', quick ? 200 : 10_000);
-const rounds = arg('rounds', quick ? 1 : 5);
+const seconds = arg('seconds', quick ? 1 : 10);
+const rounds = arg('rounds', quick ? 1 : 3);
 const withRspamd = !quick && !process.argv.includes('--no-rspamd');
 const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const redisHost = `${redisUrl.hostname}:${redisUrl.port || 6379}`;
@@ -40,12 +40,17 @@ const stopAll = async (): Promise<void> => {
 };
 
 try {
-  const coraxPort = await freePort();
-  const corax = spawn(process.execPath, [here('../bin/corax.js'), 'serve', '--config', here('./e2e/corax.config.ts'), '--bind', `127.0.0.1:${coraxPort}`, '--log-level', 'error'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  servers.push(processServer('corax serve', `http://127.0.0.1:${coraxPort}`, corax));
+  for (const [name, config] of [
+    ['corax serve, rules read the body', './e2e/corax-body.config.ts'],
+    ['corax serve, headers only (mime: false)', './e2e/corax.config.ts'],
+  ] as const) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [here('../bin/corax.js'), 'serve', '--config', here(config), '--bind', `127.0.0.1:${port}`, '--log-level', 'error'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    servers.push(processServer(name, `http://127.0.0.1:${port}`, child));
+  }
   const handPort = await freePort();
-  const hand = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', here('./e2e/handwritten.ts')], { env: { ...env, PORT: String(handPort) }, stdio: ['ignore', 'ignore', 'inherit'] });
-  servers.push(processServer('hand-written async/await', `http://127.0.0.1:${handPort}`, hand));
+  const hand = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', here('./e2e/handwritten.ts')], { env: { ...env, PORT: String(handPort), BENCH_BODY: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  servers.push(processServer('hand-written async/await, reads the body', `http://127.0.0.1:${handPort}`, hand));
   const rspamdDirs: Record<string, string> = {};
   if (withRspamd) {
     for (const form of ['callback', 'coro'] as const) {
@@ -62,7 +67,7 @@ try {
   const plan: { concurrency: number; contenders: Server[] }[] = [];
   const only = process.argv.indexOf('--concurrency');
   for (const c of only > 0 ? [Number(process.argv[only + 1])] : quick ? [16] : [1, 16, 64]) {
-    const contenders = [byName('corax'), byName('hand')];
+    const contenders = [byName('corax serve, rules read'), byName('corax serve, headers'), byName('hand')];
     if (withRspamd) contenders.push(c === 1 ? byName('Rspamd 3.4, coroutine') : byName('Rspamd 3.4, callback'));
     if (withRspamd && c === 1) contenders.push(byName('Rspamd 3.4, callback'));
     plan.push({ concurrency: c, contenders });
@@ -71,15 +76,15 @@ try {
   const sections: string[] = [];
   const goals: string[] = [];
   for (const { concurrency, contenders } of plan) {
-    const total = concurrency === 1 ? Math.min(requests, 3000) : requests;
     const runs = new Map<Server, Run[]>(contenders.map((s) => [s, []]));
-    for (const s of contenders) await load(s.url, concurrency, Math.ceil(total / 10)); // warm-up
+    for (const s of contenders) wrkLoad(s.url, concurrency, Math.max(1, Math.round(seconds / 3))); // warm-up
     const cpu = new Map<Server, number[]>(contenders.map((s) => [s, []]));
     for (let round = 0; round < rounds; round++) {
       for (const s of contenders) {
         const before = cpuMs(s.pid);
-        runs.get(s)!.push(await load(s.url, concurrency, total));
-        cpu.get(s)!.push(((cpuMs(s.pid) - before) * 1000) / total);
+        const run = wrkLoad(s.url, concurrency, seconds);
+        runs.get(s)!.push(run);
+        cpu.get(s)!.push(((cpuMs(s.pid) - before) * 1000) / Math.max(1, run.requests));
       }
     }
     const med = (s: Server, f: keyof Run): number => median(runs.get(s)!.map((r) => r[f]));
@@ -91,7 +96,7 @@ try {
     });
     sections.push(
       [
-        `### Concurrency ${concurrency} (${total} scans per run, ${rounds} alternating rounds)`,
+        `### Concurrency ${concurrency} (${seconds} s per run, ${rounds} alternating rounds)`,
         '',
         '| server | median scans/s | min – max | p50 ms | p99 ms | server CPU µs per scan | errors | corax ÷ this |',
         '|---|---|---|---|---|---|---|---|',
@@ -113,7 +118,7 @@ try {
   const out = report(
     'End to end: corax serve, hand-written async/await, Rspamd 3.4',
     [
-      `Machine: ${machine()}; the load generator is an undici pool in its own process, peers (HTTP, DNS, TCP) in one Node process, Redis at ${redisUrl.href}, all on the same 2 cores. Command: \`npm run bench:e2e\`. A 3 KB message; four rules: an HTTP GET, a DNS A lookup of the X-Lookup request header, a TCP PING/PONG, a Redis pipeline (GET + INCR). One worker each. Rspamd's coroutine rules only at concurrency 1 (3.4 crashes its worker at 2; see its facts), and it answers every request with Connection: close.`,
+      `Machine: ${machine()}; the load generator is wrk (one thread, bench/e2e/post.lua, which counts a reply without all four symbols as an error), peers (HTTP, DNS, TCP) in one Node process, Redis at ${redisUrl.href}, all on the same 2 cores. Command: \`npm run bench:e2e\`. A 3 KB message; four rules: an HTTP GET, a DNS A lookup of the X-Lookup request header, a TCP PING/PONG, a Redis pipeline (GET + INCR). "Rules read the body": each rule also reads the URLs, text and subject (corax parses the message; the hand-written server parses it through corax's message layer; Rspamd always parses it). One worker each. Rspamd's coroutine rules only at concurrency 1 (3.4 crashes its worker at 2; see its facts), and it answers every request with Connection: close. Server CPU per scan is the process tree's user+system time over the requests wrk counted.`,
       '',
       ...sections.flatMap((s) => [s, '']),
       '| goal | figure | |',

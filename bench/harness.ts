@@ -1,5 +1,5 @@
 /** Shared by the end-to-end and scale benchmarks: servers as processes, bounded load, health, memory. */
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
@@ -90,6 +90,21 @@ export async function load(url: string, connections: number, total: number): Pro
   await pool.close();
   latencies.sort((a, b) => a - b);
   return { rps: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+}
+
+/**
+ * The same load from wrk (one thread, `connections` connections, for
+ * `seconds`), whose cost does not depend on how the server handles
+ * connections (Rspamd closes every one); bench/e2e/post.lua checks every reply.
+ */
+export function wrkLoad(url: string, connections: number, seconds: number): Run & { requests: number } {
+  const script = fileURLToPath(new URL('./e2e/post.lua', import.meta.url));
+  const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, `${url}/checkv2`], { encoding: 'utf8', env: { ...process.env, BENCH_MSG: message } });
+  if (run.error) throw new Error(`wrk is needed for bench:e2e (Debian package wrk: apt-get install wrk): ${run.error.message}`);
+  const m = /CORAX-BENCH requests=(\d+) duration_us=(\d+) p50_us=(\d+) p99_us=(\d+) bad=(\d+) errors=(\d+)/.exec(run.stdout);
+  if (!m) throw new Error(`wrk gave no figures: ${run.stdout}${run.stderr}`);
+  const [requests, duration, p50, p99, bad, errors] = m.slice(1).map(Number);
+  return { rps: requests / (duration / 1e6), p50: p50 / 1000, p99: p99 / 1000, errors: bad + errors, requests };
 }
 
 export function peakRss(pid: number): number {

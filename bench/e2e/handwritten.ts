@@ -8,6 +8,10 @@ import net from 'node:net';
 import { handResolveA } from '../hand-dns.ts';
 import { Agent } from 'undici';
 import { Redis } from 'ioredis';
+import { Message } from '../../runtime/scan/message.ts';
+
+// BENCH_BODY=1: each scan also reads the message's URLs, text and subject, through corax's message layer
+const readBody = process.env.BENCH_BODY === '1';
 
 const dnsServer = process.env.BENCH_DNS ?? '127.0.0.1:53';
 const tcpPort = Number(process.env.BENCH_TCP_PORT);
@@ -34,9 +38,15 @@ function ping(): Promise<string> {
   });
 }
 
-async function scan(headers: http.IncomingHttpHeaders): Promise<Record<string, { score: number; options: string[] }>> {
+async function scan(headers: http.IncomingHttpHeaders, raw: Buffer): Promise<Record<string, { score: number; options: string[] }>> {
   const symbols: Record<string, { score: number; options: string[] }> = {};
-  const add = (name: string, option: string): void => void (symbols[name] = { score: 1, options: [option] });
+  let info: string | undefined;
+  if (readBody) {
+    const message = new Message(raw);
+    message.parseBody();
+    info = `urls=${message.urls().length} text=${message.text().length} subject=${(message.header('subject')[0] ?? '').length}`;
+  }
+  const add = (name: string, option: string): void => void (symbols[name] = { score: 1, options: info === undefined ? [option] : [option, info] });
   await Promise.all([
     (async () => {
       try {
@@ -78,7 +88,7 @@ const server = http.createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    scan(req.headers).then((symbols) => {
+    scan(req.headers, Buffer.concat(chunks)).then((symbols) => {
       const score = Object.keys(symbols).length;
       const body = JSON.stringify({ is_skipped: false, score, required_score: 15, action: score >= 4 ? 'greylist' : 'no action', symbols });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
