@@ -3,21 +3,10 @@
  * each also reading the URLs, text and subject, as real rules do.
  */
 import { defineSymbol, dns, http, redis, tcp, type Task } from 'corax';
+import { env } from './rules.ts';
 
 /** What a rule that reads the message touches: its URLs, text and subject (the parse is shared by the four rules). */
 const body = (task: Task): string => `urls=${task.getUrls().length} text=${task.getText().length} subject=${(task.getSubject() ?? '').length}`;
-
-const cache = new Map<string, string>();
-/** The environment, read once (process.env is a slow getter), as the hand-written server does. */
-const env = (name: string): string => {
-  let value = cache.get(name);
-  if (value === undefined) {
-    value = process.env[name];
-    if (!value) throw new Error(`${name} is not set (bench/e2e.ts sets it)`);
-    cache.set(name, value);
-  }
-  return value;
-};
 
 export const HTTP_GET = defineSymbol({
   name: 'HTTP_GET',

@@ -6,7 +6,7 @@ import { defineSymbol, dns, http, redis, tcp } from 'corax';
 
 const cache = new Map<string, string>();
 /** The environment, read once (process.env is a slow getter), as the hand-written server does. */
-const env = (name: string): string => {
+export const env = (name: string): string => {
   let value = cache.get(name);
   if (value === undefined) {
     value = process.env[name];
