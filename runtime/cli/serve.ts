@@ -7,7 +7,6 @@ import { startScanServer, type ScanServer, type ScanServerOptions } from '../ser
 import { superviseWorkers } from '../server/cluster.ts';
 import { startMilterServer } from '../server/milter.ts';
 import { parseHostPort } from '../../effects/host-port.ts';
-import { nextTaskId } from '../scan/scanner.ts';
 import { bindAddress, logLevel, positiveInteger } from './options.ts';
 
 /**
@@ -40,7 +39,7 @@ function useMilterServer(bind: string, scan: ScanServer, logger: Logger): Operat
   return resource(function* (provide) {
     const { host, port } = parseHostPort(bind, 11332)!;
     const server = yield* action<import('node:net').Server>((resolve, reject) => {
-      startMilterServer({ bind: { host, port }, logger, maxBodySize: scan.scanner.config.server.maxBodySize, maxConnections: scan.scanner.config.server.maxConnections, scan: (raw, envelope) => scan.scanner.scan(raw, envelope, { id: envelope.queueId ?? nextTaskId() }) }).then(resolve, reject);
+      startMilterServer({ bind: { host, port }, logger, maxBodySize: scan.scanner.config.server.maxBodySize, maxConnections: scan.scanner.config.server.maxConnections, scan: (raw, envelope) => scan.scan(raw, envelope, 'milter') }).then(resolve, reject);
       return () => {};
     });
     try {

@@ -1,12 +1,14 @@
 import http from 'node:http';
-import { isIP, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { ScanResult } from '../scan/scan.ts';
+import type { Envelope } from '../scan/task.ts';
 import type { Interpreter } from '../../effects/handler.ts';
 import type { Config } from '../config/config.ts';
 import { parseHostPort } from '../../effects/host-port.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { createScanner, nextTaskId, type Scanner } from '../scan/scanner.ts';
 import { checkReply } from './reply.ts';
-import { envelopeFrom } from './request.ts';
+import { envelopeFrom, envelopeProblem } from './request.ts';
 import { ServerMetrics, serveClusterMetrics } from './metrics.ts';
 import { createLiveInterpreter } from '../interpreters/live.ts';
 import { use } from '../interpreters/use.ts';
@@ -30,6 +32,8 @@ export interface ScanServer {
   readonly url: string;
   readonly stats: ServerMetrics;
   readonly scanner: Scanner;
+  /** Scans a message that arrived another way (the milter), counted, logged and awaited at shutdown like the rest. */
+  scan(raw: Buffer, envelope: Envelope, protocol: string): Promise<ScanResult>;
   /** Stops accepting, lets scans in flight finish (within the task timeout), closes pools. */
   close(): Promise<void>;
 }
@@ -86,10 +90,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   };
 
   function check(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (req.headers.key) {
-      req.resume();
-      return fail(res, 400, 'encrypted requests are not supported; drop --key (rspamc) or encryption on the proxy upstream', { connection: 'close' }, 'Encrypted requests are not supported by corax, drop the key');
-    }
+    if (req.headers.key) return refuseEncrypted(req, res);
     const compression = req.headers.compression === undefined ? undefined : String(req.headers.compression);
     if (compression !== undefined && compression.toLowerCase() !== 'zstd') {
       req.resume();
@@ -134,43 +135,58 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     });
   }
 
+  /**
+   * One scan, whatever protocol brought it (HTTP, legacy, milter): counted in
+   * the metrics, logged, and waited for by a graceful shutdown.
+   */
+  function scanCounted(raw: Buffer, envelope: Envelope, protocol: string): Promise<ScanResult> {
+    const task = envelope.queueId ?? nextTaskId();
+    stats.active++;
+    const work = scanner.scan(raw, envelope, { id: task }).then(
+      (result) => {
+        stats.scanDone(result);
+        if (logger.isLevelEnabled('info')) logger.info({ task, protocol, action: result.action, score: result.score, seconds: result.timeReal, symbols: Object.keys(result.symbols).length }, 'scanned');
+        return result;
+      },
+      (error: Error) => {
+        stats.scanFailed();
+        logger.error({ task, protocol, err: error }, `scan failed: ${error.message}`);
+        throw error;
+      },
+    );
+    const settled = work.then(ignore, ignore).finally(() => {
+      stats.active--;
+      inflight.delete(settled);
+    });
+    inflight.add(settled);
+    return work;
+  }
+
   function scanBody(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
-    {
-      if (closing) return fail(res, 503, 'server is shutting down', { connection: 'close' });
-      const envelope = envelopeFrom(req.rawHeaders);
-      if (envelope.ip !== undefined && isIP(envelope.ip) === 0) return fail(res, 400, `IP header ${JSON.stringify(envelope.ip.slice(0, 64))} is not an IPv4 or IPv6 address`);
-      const task = envelope.queueId ?? nextTaskId();
-      stats.active++;
-      const work = scanner
-        .scan(body, envelope, { id: task })
-        .then(
-          (result) => {
-            stats.scanDone(result);
-            if (logger.isLevelEnabled('info')) {
-              logger.info({ task, action: result.action, score: result.score, seconds: result.timeReal, symbols: Object.keys(result.symbols).length }, 'scanned');
-            }
-            if (res.destroyed) return;
-            const reply = encodeReply(checkReply(result), req.headers);
-            res.writeHead(200, {
-              'content-type': 'application/json',
-              'content-length': reply.body.length,
-              ...reply.headers,
-              ...(closing ? { connection: 'close' } : {}),
-            });
-            res.end(reply.body);
-          },
-          (error: Error) => {
-            stats.scanFailed();
-            logger.error({ task, err: error }, `scan failed: ${error.message}`);
-            fail(res, 500, `scan failed: ${error.message}`);
-          },
-        )
-        .finally(() => {
-          stats.active--;
-          inflight.delete(work);
+    if (closing) return fail(res, 503, 'server is shutting down', { connection: 'close' });
+    const envelope = envelopeFrom(req.rawHeaders);
+    const problem = envelopeProblem(envelope);
+    if (problem) return fail(res, 400, problem);
+    scanCounted(body, envelope, 'http').then(
+      (result) => {
+        if (res.destroyed) return;
+        const reply = encodeReply(checkReply(result), req.headers);
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': reply.body.length,
+          ...reply.headers,
+          ...(closing ? { connection: 'close' } : {}),
         });
-      inflight.add(work);
-    }
+        res.end(reply.body);
+      },
+      (error: Error) => fail(res, 500, `scan failed: ${error.message}`),
+    );
+  }
+
+  /** Rspamd's encrypted requests (`rspamc --key`): refused, with the reason where rspamc looks for it. */
+  function refuseEncrypted(req: http.IncomingMessage, res: http.ServerResponse): void {
+    req.resume();
+    fail(res, 400, 'encrypted requests are not supported; drop --key (rspamc) or encryption on the proxy upstream', { connection: 'close' }, 'Encrypted requests are not supported by corax, drop the key');
   }
 
   const server = http.createServer(
@@ -188,8 +204,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
           if (req.method === 'GET' || allowed(req, res, path, 'POST')) check(req, res);
           return;
         case '/post':
-          req.resume();
-          return fail(res, 400, 'encrypted requests are not supported; drop --key (rspamc) or encryption on the proxy upstream', { connection: 'close' }, 'Encrypted requests are not supported by corax, drop the key');
+          return refuseEncrypted(req, res);
         case '/ping':
           if (!allowed(req, res, path, 'GET')) return;
           req.resume();
@@ -239,18 +254,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
       maxBodySize: limits.maxBodySize,
       maxHeaderSize: limits.maxHeaderSize,
       timeout: 30_000,
-      scan: (raw, envelope) => {
-        const task = envelope.queueId ?? nextTaskId();
-        stats.active++;
-        return scanner
-          .scan(raw, envelope, { id: task })
-          .then((result) => {
-            stats.scanDone(result);
-            if (logger.isLevelEnabled('info')) logger.info({ task, protocol: 'legacy', action: result.action, score: result.score, seconds: result.timeReal, symbols: Object.keys(result.symbols).length }, 'scanned');
-            return result;
-          })
-          .finally(() => stats.active--);
-      },
+      scan: (raw, envelope) => scanCounted(raw, envelope, 'legacy'),
       onError: (code) => stats.requestError(code === 'EX_PROTOCOL' ? 400 : code === 'EX_DATAERR' ? 413 : 500),
     },
     30_000,
@@ -278,6 +282,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
     stats,
     scanner,
+    scan: scanCounted,
     close() {
       closed ??= (async () => {
         closing = true;
@@ -295,3 +300,5 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     },
   };
 }
+
+function ignore(): void {}

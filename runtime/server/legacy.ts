@@ -1,7 +1,7 @@
-import { isIP, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { ScanResult } from '../scan/scan.ts';
 import type { Envelope } from '../scan/task.ts';
-import { envelopeFrom } from './request.ts';
+import { envelopeFrom, envelopeProblem } from './request.ts';
 
 /**
  * Rspamd's legacy text protocol, as Exim (`variant=rspamd` and its default
@@ -103,7 +103,8 @@ function parseRequest(head: Buffer, body: Buffer): LegacyRequest | string {
     if (colon > 0) raw.push(headerLine.slice(0, colon).trim(), headerLine.slice(colon + 1).trim());
   }
   const envelope = envelopeFrom(raw);
-  if (envelope.ip !== undefined && isIP(envelope.ip) === 0) return `IP header ${JSON.stringify(envelope.ip.slice(0, 64))} is not an IPv4 or IPv6 address`;
+  const problem = envelopeProblem(envelope);
+  if (problem) return problem;
   // the legacy protocol's own fields, not request headers a rule should see
   for (const name of ['recipient-number', 'content-length', 'pass', 'deliver-to']) delete envelope.headers?.[name];
   // Exim puts an mbox "From " line in front of the message: it is not part of it

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Envelope } from '../scan/task.ts';
 
 /** Headers that frame the HTTP exchange itself; they never reach a rule. */
@@ -46,4 +47,10 @@ export function envelopeFrom(rawHeaders: readonly string[]): Envelope {
   }
   envelope.headers = rest;
   return envelope;
+}
+
+/** What is wrong with an envelope a client sent (an IP header that is no address), for a 4xx; undefined when nothing is. */
+export function envelopeProblem(envelope: Envelope): string | undefined {
+  if (envelope.ip !== undefined && isIP(envelope.ip) === 0) return `IP header ${JSON.stringify(envelope.ip.slice(0, 64))} is not an IPv4 or IPv6 address`;
+  return undefined;
 }

@@ -128,6 +128,10 @@ Milter('the verdicts carry Rspamd proxy codes; connect, HELO, envelope and macro
   assert.equal(codes, ['554 5.7.1 rejected by corax rules', '451 4.7.1 try again later, says corax', 'a']);
   const result = text.find((t, i) => replies[i] === 'h' && t.startsWith('X-Spamd-Result'));
   assert.match(result ?? '', /ENVELOPE_SEEN\(0\.00\)\[sender@corax\.test>rcpt@corax\.test,client\.corax\.test,192\.0\.2\.7\]/);
+  // milter scans are counted and logged like the others
+  const stat = (await (await fetch(`${corax.url}/stat`)).json()) as { scanned: number; actions: Record<string, number> };
+  assert.ok(stat.scanned >= 3 && stat.actions.reject >= 1, JSON.stringify(stat));
+  assert.ok(corax.logs.some((l) => l.msg === 'scanned' && l.protocol === 'milter'));
 });
 
 Milter('a malformed packet closes that connection only; the next connection is served', async () => {
