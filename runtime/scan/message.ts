@@ -88,7 +88,7 @@ export class Message {
   /** The top-level header fields, in message order. */
   headerFields(): HeaderField[] {
     if (this.fields) return this.fields;
-    this.fields = parseHeaderBlock(this.buffer.subarray(0, this.headerEnd())).fields;
+    this.fields = parseHeaderBlock(this.buffer.subarray(0, this.headerEnd()));
     return this.fields;
   }
 

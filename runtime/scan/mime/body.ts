@@ -52,6 +52,8 @@ export class MimeBody {
   private urlCache: MessageUrl[] | null = null;
   private htmlLinks: string[][] = [];
   private attachmentNodes: MimeNode[] | null = null;
+  private joinedText: string | null = null;
+  private joinedHtml: string | undefined | null = null;
 
   private constructor(
     private readonly raw: Buffer,
@@ -149,16 +151,18 @@ export class MimeBody {
     return set.list;
   }
 
-  /** The plain text parts joined; the HTML parts' text when there is none. */
+  /** The plain text parts joined; the HTML parts' text when there is none. Joined once: every rule may ask. */
   text(): string {
+    if (this.joinedText !== null) return this.joinedText;
     const parts = this.textParts();
     const plain = parts.filter((p) => !p.html);
-    return (plain.length ? plain : parts).map((p) => p.content).join('\n');
+    return (this.joinedText = (plain.length ? plain : parts).map((p) => p.content).join('\n'));
   }
 
   html(): string | undefined {
+    if (this.joinedHtml !== null) return this.joinedHtml;
     const html = this.textParts().filter((p) => p.html);
-    return html.length ? html.map((p) => p.rawContent).join('\n') : undefined;
+    return (this.joinedHtml = html.length ? html.map((p) => p.rawContent).join('\n') : undefined);
   }
 }
 

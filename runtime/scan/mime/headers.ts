@@ -16,12 +16,12 @@ const utf8 = new TextDecoder('utf-8');
 
 /**
  * Splits a header block into fields in one pass: continuation lines are
- * unfolded; lines without a colon are skipped (`broken` counts them).
+ * unfolded; lines without a colon are skipped (the block's end was found
+ * by `headerEnd`, which stops at the first line that is not a header).
  */
-export function parseHeaderBlock(bytes: Uint8Array): { fields: HeaderField[]; broken: number } {
+export function parseHeaderBlock(bytes: Uint8Array): HeaderField[] {
   const text = utf8.decode(bytes);
   const fields: HeaderField[] = [];
-  let broken = 0;
   let start = 0;
   // a field's continuation lines, joined once at its end (not concatenated line by line)
   let current: HeaderField | null = null;
@@ -44,7 +44,6 @@ export function parseHeaderBlock(bytes: Uint8Array): { fields: HeaderField[]; br
         while (colon < lineEnd && text.charCodeAt(colon) !== 58) colon++;
         if (colon === start || colon >= lineEnd) {
           current = null;
-          broken++;
         } else {
           current = { name: text.slice(start, colon).trim(), value: text.slice(colon + 1, lineEnd).trim() };
           fields.push(current);
@@ -54,7 +53,7 @@ export function parseHeaderBlock(bytes: Uint8Array): { fields: HeaderField[]; br
     start = end + 1;
   }
   close();
-  return { fields, broken };
+  return fields;
 }
 
 /** Fields by lowercased name, in message order. */

@@ -91,7 +91,7 @@ export function parseStructure(input: Uint8Array, limits: MessageLimits): MimeSt
       problem('MIME_LIMIT_EXCEEDED', `header bytes>${limits.maxHeaderBytes}`);
       block = block.subarray(0, limits.maxHeaderBytes);
     }
-    const { fields } = parseHeaderBlock(block);
+    const fields = parseHeaderBlock(block);
     let type: string | undefined;
     let cte: string | undefined;
     let disp: string | undefined;
