@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { coraxVersion } from '../version.ts';
+import { coraxPath, coraxVersion } from '../version.ts';
 
 export const initUsage = `Usage: corax init [DIR]
 
@@ -16,9 +15,9 @@ Then: npm install && npm test && npx corax scan messages/
 const templates = ['corax.config.ts', 'rules/sender-no-mx.ts', 'test/sender-no-mx.test.ts', 'messages/sample.eml'];
 
 function templateDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) if (existsSync(join(dir, 'templates/init/corax.config.ts'))) return join(dir, 'templates/init');
-  throw new Error('the corax init templates are missing from this installation (templates/init)');
+  const dir = coraxPath('templates/init');
+  if (!existsSync(join(dir, 'corax.config.ts'))) throw new Error(`the corax init templates are missing from this installation (${dir})`);
+  return dir;
 }
 
 export async function initCommand(argv: string[]): Promise<number> {
