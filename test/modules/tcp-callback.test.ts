@@ -2,11 +2,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { createLiveInterpreter, createScanner, defineSymbol, tcp, type LiveInterpreter, type Task } from '../../index.ts';
 import { startTcpServer, type TcpTestServer } from '../support/tcp-server.ts';
 import { perform } from '../support/live.ts';
 import { silent } from '../support/logger.ts';
+import { listenLocal } from '../support/net.ts';
 
 let server: TcpTestServer;
 let chunky: net.Server;
@@ -29,8 +29,7 @@ async function start(): Promise<void> {
     setTimeout(() => socket.write('two'), 20);
     setTimeout(() => socket.end('three'), 40);
   });
-  await new Promise<void>((r) => chunky.listen(0, '127.0.0.1', r));
-  chunkyPort = (chunky.address() as AddressInfo).port;
+  chunkyPort = await listenLocal(chunky);
   io = createLiveInterpreter({ symbols: [] });
 }
 let started: Promise<void> | null = null;
@@ -140,10 +139,10 @@ Sync('readUntil on an endless stream fails at the 16 MiB cap, in linear time, an
     };
     pump();
   });
-  await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
+  const endlessPort = await listenLocal(endless);
   try {
     const got = await perform(io, function* () {
-      const [, conn] = yield* tcp.connect({ host: '127.0.0.1', port: (endless.address() as AddressInfo).port, timeout: 20_000 });
+      const [, conn] = yield* tcp.connect({ host: '127.0.0.1', port: endlessPort, timeout: 20_000 });
       const [err] = yield* conn!.readUntil('\r\n');
       return [err?.code, err?.message];
     });

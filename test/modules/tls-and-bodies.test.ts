@@ -5,11 +5,11 @@ import https from 'node:https';
 import http from 'node:http';
 import tls from 'node:tls';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { AddressInfo } from 'node:net';
 import { createLiveInterpreter, createScanner, defineSymbol, http as httpFx, tcp, type HttpRequestOptions, type HttpResponse, type LiveInterpreter } from '../../index.ts';
 import { outcome, perform } from '../support/live.ts';
 import { silent } from '../support/logger.ts';
 import { selfSignedCert } from '../support/tls-cert.ts';
+import { listenLocal } from '../support/net.ts';
 
 let io: LiveInterpreter;
 let web: https.Server;
@@ -35,7 +35,6 @@ function echo(req: http.IncomingMessage, res: http.ServerResponse): void {
   });
 }
 
-const listen = (server: http.Server | tls.Server): Promise<number> => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 
 const get = (opts: HttpRequestOptions) => outcome<HttpResponse>(io, () => httpFx.request(opts));
 
@@ -47,9 +46,9 @@ async function start(): Promise<void> {
     socket.on('error', () => {});
     socket.on('data', (d) => socket.write(`TLS ${d.toString().trim()}\r\n`));
   });
-  httpsUrl = `https://127.0.0.1:${await listen(web)}`;
-  plainUrl = `http://127.0.0.1:${await listen(plain)}`;
-  linePort = await listen(line);
+  httpsUrl = `https://127.0.0.1:${await listenLocal(web)}`;
+  plainUrl = `http://127.0.0.1:${await listenLocal(plain)}`;
+  linePort = await listenLocal(line);
   io = createLiveInterpreter({ symbols: [] });
 }
 let started: Promise<void> | null = null;
