@@ -7,6 +7,7 @@ Usage:
   corax scan  [options] FILE|DIR|-...   scan messages, print their results
   corax serve [options]                 the scan server (Rspamd's protocol)
   corax init  [DIR]                     a starter project: config, rule, test
+  corax whatif --corpus DIR [options]   re-run captured scans with new rules: what would change
   corax recording tidy FILE             finish a recording a crashed recorder left
   corax --version
 
@@ -27,6 +28,8 @@ export async function run(argv: string[]): Promise<number> {
         return await (await import('./serve.ts')).serveCommand(rest);
       case 'init':
         return await (await import('./init.ts')).initCommand(rest);
+      case 'whatif':
+        return await (await import('./whatif.ts')).whatifCommand(rest);
       case 'recording':
         return await (await import('./recording.ts')).recordingCommand(rest);
       case '--version':

@@ -2,6 +2,10 @@ import { isIP } from 'node:net';
 import { isHostPort } from '../config/config.ts';
 import type { Envelope } from '../scan/task.ts';
 import { UsageError } from './main.ts';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../log/logger.ts';
+import { resolveCapture } from '../corpus/capture-config.ts';
+import { CaptureWriter } from '../corpus/capture.ts';
 
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -36,4 +40,11 @@ export function envelopeFrom(values: { from?: string; rcpt?: string[]; ip?: stri
     (headers[h.slice(0, eq).trim()] ??= []).push(h.slice(eq + 1));
   }
   return { from: values.from, rcpt: values.rcpt, ip: values.ip, helo: values.helo, hostname: values.hostname, user: values.user, headers };
+}
+
+/** `--capture DIR`: the config's capture settings (or the defaults) with that folder; undefined leaves the config's own. */
+export function captureWriter(dir: string | undefined, config: Config, logger?: Logger): CaptureWriter | undefined {
+  if (dir === undefined) return undefined;
+  if (dir === '') throw new UsageError('--capture needs a folder');
+  return new CaptureWriter(resolveCapture({ ...(config.capture ?? {}), dir })!, logger);
 }

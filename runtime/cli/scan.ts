@@ -1,15 +1,18 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config-file.ts';
 import { createLogger } from '../log/logger.ts';
-import { createScanner } from '../scan/scanner.ts';
+import { createScanner, nextTaskId } from '../scan/scanner.ts';
 import type { ScanResult } from '../scan/scan.ts';
 import { checkReply } from '../server/reply.ts';
 import { interpreterFor } from './io.ts';
+import { use } from '../interpreters/use.ts';
+import { TimelineRecorder } from '../report/timeline.ts';
+import { timelineHtml } from '../report/timeline-html.ts';
 import { formatResult } from './format.ts';
 import { UsageError } from './main.ts';
-import { envelopeFrom, logLevel, positiveInteger } from './options.ts';
+import { captureWriter, envelopeFrom, logLevel, positiveInteger } from './options.ts';
 
 export const scanUsage = `Usage: corax scan [options] FILE|DIR|-...
 
@@ -25,6 +28,8 @@ Options:
       --helo, --hostname, --user NAME   the rest of the SMTP envelope
       --header NAME=VALUE   a scan-request header (repeatable), read by task.getRequestHeader
       --concurrency N   messages scanned at once (default 8)
+      --capture DIR     keep each scan (message, effects, result) there for corax whatif
+      --timeline FILE   write an HTML timeline of the scans: one row per symbol, its effects as bars
       --log-level L     fatal, error, warn (default), info, debug, trace or silent
   -h, --help            this text
 
@@ -78,6 +83,8 @@ export async function scanCommand(argv: string[]): Promise<number> {
       user: { type: 'string' },
       header: { type: 'string', multiple: true },
       concurrency: { type: 'string', default: '8' },
+      capture: { type: 'string' },
+      timeline: { type: 'string' },
       'log-level': { type: 'string', default: process.env.CORAX_LOG_LEVEL ?? 'warn' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -112,7 +119,9 @@ export async function scanCommand(argv: string[]): Promise<number> {
 
   const io = await interpreterFor(values.io!, config);
   const logger = createLogger({ level });
-  const scanner = createScanner(config, { io, logger });
+  const capture = captureWriter(values.capture, config, logger);
+  const timeline = values.timeline ? new TimelineRecorder(io.clock, config) : null;
+  const scanner = createScanner(config, { io: timeline ? use(io, timeline.middleware) : io, logger, capture, onTaskEnd: timeline?.taskEnded });
   const progress = process.stderr.isTTY && files.length > 5;
   const outputs: (string | null)[] = new Array(files.length).fill(null);
   const actions = new Map<string, number>();
@@ -147,7 +156,9 @@ export async function scanCommand(argv: string[]): Promise<number> {
       }
       if (raw) {
         try {
-          const result: ScanResult = await scanner.scan(raw, { ...envelope, headers: { ...headers } });
+          const id = nextTaskId();
+          timeline?.label(id, name);
+          const result: ScanResult = await scanner.scan(raw, { ...envelope, headers: { ...headers } }, { id });
           actions.set(result.action, (actions.get(result.action) ?? 0) + 1);
           outputs[i] = values.json ? `${checkReply(result, { file: name })}\n` : formatResult(name, result);
         } catch (error) {
@@ -174,7 +185,9 @@ export async function scanCommand(argv: string[]): Promise<number> {
     process.off('SIGTERM', interrupt);
     if (progress) process.stderr.write('\r\x1b[K');
     await scanner.close();
+    capture?.close();
     await io.close();
+    if (timeline) writeFileSync(values.timeline!, timelineHtml(timeline.tasks));
   }
   if (interrupted) {
     process.stderr.write(`corax: ${interrupted}: stopped after ${done} of ${files.length} messages${values.io!.startsWith('record:') ? `; the recording has those ${done}` : ''}\n`);

@@ -7,7 +7,7 @@ import { startScanServer, type ScanServer, type ScanServerOptions } from '../ser
 import { superviseWorkers } from '../server/cluster.ts';
 import { startMilterServer } from '../server/milter.ts';
 import { parseHostPort } from '../../effects/host-port.ts';
-import { bindAddress, logLevel, positiveInteger } from './options.ts';
+import { bindAddress, captureWriter, logLevel, positiveInteger } from './options.ts';
 
 /**
  * The scan server as an effection resource: halting the scope (SIGTERM,
@@ -59,6 +59,7 @@ Options:
       --bind HOST:PORT  where to listen (default: the config's server.bind, else 127.0.0.1:11333)
       --workers N       N processes on one port (node:cluster); crashed ones are replaced
       --milter HOST:PORT  also speak the milter protocol there (Postfix, Sendmail; default: server.milter)
+      --capture DIR     keep every scan (message, effects, result) there for corax whatif; this stores mail
       --log-level L     fatal, error, warn, info (default), debug, trace or silent
   -h, --help            this text
 
@@ -73,6 +74,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       bind: { type: 'string' },
       workers: { type: 'string' },
       milter: { type: 'string' },
+      capture: { type: 'string' },
       'log-level': { type: 'string', default: process.env.CORAX_LOG_LEVEL ?? 'info' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -98,10 +100,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   let failure: Error | undefined;
   let failedBind = bind;
+  const capture = captureWriter(values.capture, config, logger);
   await untilSignal(function* () {
     let server: ScanServer;
     try {
-      server = yield* useScanServer({ config, bind, logger });
+      server = yield* useScanServer({ config, bind, logger, capture });
     } catch (error) {
       failure = error as Error;
       return;
@@ -117,7 +120,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     }
     logger.info({ url: server.url, milter, config: path, worker: cluster.isWorker ? cluster.worker?.id : undefined }, `listening on ${server.url}${milter ? ` and milter ${milter}` : ''}`);
     yield* suspend();
-  });
+  }).finally(() => capture?.close());
   if (failure) {
     const code = (failure as NodeJS.ErrnoException).code;
     throw new Error(code === 'EADDRINUSE' ? `cannot listen on ${failedBind}: the address is in use` : code === 'EACCES' ? `cannot listen on ${failedBind}: permission denied` : `cannot listen on ${failedBind}: ${failure.message}`);

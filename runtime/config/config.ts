@@ -5,6 +5,7 @@ import { count, invalid, onlyKeys, positive, section } from '../../effects/confi
 import { parseHostPort } from '../../effects/host-port.ts';
 import type { SymbolDefinition } from '../scan/symbol.ts';
 import { resolveLimits, type MessageLimits } from '../scan/mime/limits.ts';
+import { resolveCapture, type CaptureConfig, type CaptureInput } from '../corpus/capture-config.ts';
 import '../families.ts';
 
 /** Actions in order of severity, Rspamd's names. */
@@ -47,6 +48,8 @@ export interface BaseConfigInput {
   server?: ServerConfig;
   /** What the message parser reads (limits, and when a parse thread is used). */
   message?: Partial<MessageLimits>;
+  /** Keep scanned mail, its effects and results in a corpus for `corax whatif` (off by default: it stores mail). */
+  capture?: CaptureInput;
 }
 
 export type ConfigInput = BaseConfigInput & FamilyConfigInput;
@@ -57,6 +60,7 @@ export type Config = {
   readonly actions: Readonly<Partial<Record<ActionName, number>>>;
   readonly taskTimeout: number;
   readonly message: Readonly<MessageLimits>;
+  readonly capture: Readonly<CaptureConfig> | null;
   readonly server: Readonly<Required<Omit<ServerConfig, 'password' | 'milter'>>> & { readonly password?: string; readonly milter?: string };
 } & FamilySettingsOf;
 
@@ -70,7 +74,7 @@ export function isHostPort(value: string): boolean {
   return parsed !== null && parsed.port >= 0;
 }
 
-const baseKeys = ['symbols', 'scores', 'actions', 'taskTimeout', 'server', 'message'];
+const baseKeys = ['symbols', 'scores', 'actions', 'taskTimeout', 'server', 'message', 'capture'];
 
 /**
  * Validates a configuration and fills in defaults. Every bad option is named
@@ -124,6 +128,7 @@ export function defineConfig(input: ConfigInput | Config): Config {
     actions: Object.freeze(actions),
     taskTimeout: positive('taskTimeout', top.taskTimeout, 8000),
     message: resolveLimits(top.message),
+    capture: resolveCapture(top.capture),
     server: Object.freeze({
       bind: (serverIn.bind as string | undefined) ?? '127.0.0.1:11333',
       maxBodySize: positive('server.maxBodySize', serverIn.maxBodySize, 50 * 1024 * 1024),

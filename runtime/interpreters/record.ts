@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Clock, Interpreter, Middleware } from '../../effects/handler.ts';
+import type { Clock, EffectContext, Interpreter, Middleware } from '../../effects/handler.ts';
 import { toCoraxError } from '../../effects/errors.ts';
 import { observe, use } from './use.ts';
 import { Journal } from './journal.ts';
@@ -71,11 +71,12 @@ export function writeRecording(path: string, entries: readonly RecordingEntry[])
  * The recorder as middleware: every effect and how it ended for the rule
  * (value, error in its family's wording, timeout, cancellation), redacted.
  */
-export function recordInto(entries: RecordingEntry[], clock: Clock, redact?: RedactOptions): Middleware {
+export function recordInto(entries: RecordingEntry[] | ((entry: RecordingEntry, ctx: EffectContext) => void), clock: Clock, redact?: RedactOptions): Middleware {
+  const push = typeof entries === 'function' ? entries : (entry: RecordingEntry): void => void entries.push(entry);
   return (next) => (effect, ctx) => {
     const started = clock.now();
     const add = (result: RecordedResult): void => {
-      entries.push(redactEntry({ task: ctx.task.recordKey, key: ctx.key, effect, result, ms: Math.max(0, clock.now() - started) }, redact));
+      push(redactEntry({ task: ctx.task.recordKey, key: ctx.key, effect, result, ms: Math.max(0, clock.now() - started) }, redact), ctx);
     };
     return observe(next, effect, ctx, {
       settled(ok, value) {

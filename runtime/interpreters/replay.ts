@@ -60,7 +60,7 @@ export interface Replayer extends Interpreter {
 }
 
 /** Structural equality of descriptors (plain data, bytes compared by content), without allocating. */
-function equal(a: unknown, b: unknown): boolean {
+export function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (a instanceof Uint8Array || b instanceof Uint8Array) {

@@ -38,6 +38,10 @@ export interface TaskReport {
   origins: Map<string, string>;
   timedOut: boolean;
   error?: CoraxError;
+  /** When the scan started and ended, and each symbol that ran, on the interpreter's clock. */
+  startedAt: number;
+  endedAt: number;
+  spans: Record<string, { start: number; end: number }>;
 }
 
 export interface ScanContext {
@@ -79,6 +83,7 @@ export class Scan implements SymbolParent, TaskOwner {
   private cancelTaskTimer: (() => void) | null = null;
   private readonly startedAt: number;
   private readonly outcomes: Record<string, SymbolOutcome | 'not run'> = {};
+  private readonly spans: Record<string, { start: number; end: number }> = {};
   private settle: ((result: ScanResult | null, error?: CoraxError) => void) | null = null;
 
   constructor(
@@ -210,6 +215,7 @@ export class Scan implements SymbolParent, TaskOwner {
 
   symbolDone(run: SymbolRun): void {
     this.outcomes[run.def.name] = run.outcome ?? 'ok';
+    if (run.startedAt >= 0) this.spans[run.def.name] = { start: run.startedAt, end: run.endedAt };
     if (this.finished) return;
     const state = this.current!;
     const i = state.runs.indexOf(run);
@@ -231,6 +237,7 @@ export class Scan implements SymbolParent, TaskOwner {
     for (const run of state.runs) {
       run.halt(outcome);
       this.outcomes[run.def.name] = run.outcome ?? 'not run';
+      if (run.startedAt >= 0) this.spans[run.def.name] = { start: run.startedAt, end: run.endedAt };
     }
   }
 
@@ -281,7 +288,7 @@ export class Scan implements SymbolParent, TaskOwner {
     if (!this.ctx.onTaskEnd) return;
     for (const stage of this.ctx.plan.stages) for (const g of stage.groups) for (const d of g.defs) this.outcomes[d.name] ??= 'not run';
     this.ctx.onTaskEnd(
-      { id: this.run.id, pendingEffects: this.run.pendingEffects, outcomes: this.outcomes, origins: this.task.resultOrigins(), timedOut: this.timedOut, error },
+      { id: this.run.id, pendingEffects: this.run.pendingEffects, outcomes: this.outcomes, origins: this.task.resultOrigins(), timedOut: this.timedOut, error, startedAt: this.startedAt, endedAt: this.ctx.io.clock.now(), spans: this.spans },
       result,
     );
   }

@@ -7,6 +7,8 @@ import { buildPlan } from './plan.ts';
 import { Scan, type ScanResult, type TaskReport } from './scan.ts';
 import type { Envelope } from './task.ts';
 import { createLiveInterpreter } from '../interpreters/live.ts';
+import { use } from '../interpreters/use.ts';
+import { CaptureWriter } from '../corpus/capture.ts';
 
 export interface ScannerOptions {
   /** Where effects go; default `createLiveInterpreter(config)`, closed with the scanner. */
@@ -14,6 +16,8 @@ export interface ScannerOptions {
   logger?: Logger;
   /** Called after every scan with what happened inside it. */
   onTaskEnd?: (report: TaskReport, result: ScanResult | null) => void;
+  /** Keeps scans in a corpus (default: one made from the config's `capture` section, closed with the scanner; `false`: none). */
+  capture?: CaptureWriter | false;
 }
 
 export interface Scanner {
@@ -71,8 +75,11 @@ export function createScanner(input: Config | ConfigInput, options: ScannerOptio
   const config = defineConfig(input);
   const ownsIo = options.io === undefined;
   const io = options.io ?? createLiveInterpreter(config);
-  const driverIo = { handle: io.handle, base: io.base ?? io.handle, clock: io.clock, config: config as unknown as Readonly<Record<string, unknown>> };
   const logger = options.logger ?? defaultLogger();
+  const ownsCapture = options.capture === undefined && config.capture !== null;
+  const capture = options.capture === undefined ? (config.capture ? new CaptureWriter(config.capture, logger) : null) : options.capture || null;
+  const handled = capture ? use(io, capture.middleware(io.clock)) : io;
+  const driverIo = { handle: handled.handle, base: io.base ?? io.handle, clock: io.clock, config: config as unknown as Readonly<Record<string, unknown>> };
   const unscoredSeen = new Set<string>();
   const unscored = (name: string, symbol: string): void => {
     if (unscoredSeen.has(name) || unscoredSeen.size > 10_000) return;
@@ -101,10 +108,17 @@ export function createScanner(input: Config | ConfigInput, options: ScannerOptio
       const raw = typeof message === 'string' ? encoder.encode(message) : message;
       const id = options.id ?? envelope.queueId ?? nextTaskId();
       active++;
-      return new Scan(context, new Message(raw, config.message), envelope, id, recordKeyOf(raw, envelope)).start().then(done, failed);
+      const scan = new Scan(context, new Message(raw, config.message), envelope, id, recordKeyOf(raw, envelope));
+      const scanned = scan.start();
+      if (!capture) return scanned.then(done, failed);
+      return scanned.then((result) => {
+        capture.add(scan.run, raw, envelope, result);
+        return done(result);
+      }, failed);
     },
     async close() {
       closed = true;
+      if (ownsCapture) capture?.close();
       if (ownsIo) await io.close?.();
     },
   };

@@ -55,6 +55,9 @@ class RuleOperation implements Operation<unknown> {
 export class SymbolRun implements Host {
   status: 'waiting' | 'running' | 'done' = 'waiting';
   outcome: SymbolOutcome | null = null;
+  /** When it started and ended, on the interpreter's clock (-1: not yet). */
+  startedAt = -1;
+  endedAt = -1;
   /** Live coroutines: the rule's own and its background work. */
   private roots: Coroutine[] = [];
   private cancelTimer: (() => void) | null = null;
@@ -91,6 +94,7 @@ export class SymbolRun implements Host {
   start(task: Task): void {
     if (this.status !== 'waiting') return;
     this.status = 'running';
+    this.startedAt = this.parent.io.clock.now();
     if (this.def.timeout !== undefined) this.cancelTimer = this.parent.setTimer(this.def.timeout, () => this.timedOut());
     this.launch(this.def.name, new RuleOperation(this.def, task));
   }
@@ -147,6 +151,7 @@ export class SymbolRun implements Host {
     if (this.status === 'done') return;
     this.status = 'done';
     this.outcome = outcome;
+    this.endedAt = this.parent.io.clock.now();
     this.cancelTimer?.();
     this.cancelTimer = null;
     this.parent.symbolDone(this);

@@ -7,6 +7,7 @@ import type { Config } from '../config/config.ts';
 import { parseHostPort } from '../../effects/host-port.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { createScanner, nextTaskId, type Scanner } from '../scan/scanner.ts';
+import type { CaptureWriter } from '../corpus/capture.ts';
 import { checkReply } from './reply.ts';
 import { envelopeFrom, envelopeProblem } from './request.ts';
 import { ServerMetrics, serveClusterMetrics } from './metrics.ts';
@@ -24,6 +25,8 @@ export interface ScanServerOptions {
   logger?: Logger;
   /** `host:port`; default `config.server.bind`. Port 0 picks a free port. */
   bind?: string;
+  /** Where scans are kept (default: the config's `capture` section, if any). */
+  capture?: CaptureWriter;
 }
 
 export interface ScanServer {
@@ -61,7 +64,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   // start the parse threads now, so the first large message does not wait for one
   if (config.message.offThreadBytes > 0) warmParsePool();
   const ownIo = options.io ? null : createLiveInterpreter(config);
-  const scanner = createScanner(config, { io: use((options.io ?? ownIo)!, stats.middleware), logger, onTaskEnd: stats.taskEnded });
+  const scanner = createScanner(config, { io: use((options.io ?? ownIo)!, stats.middleware), logger, onTaskEnd: stats.taskEnded, capture: options.capture });
   const limits = config.server;
   const inflight = new Set<Promise<void>>();
   const sockets = new Set<Socket>();
