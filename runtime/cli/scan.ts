@@ -187,7 +187,11 @@ export async function scanCommand(argv: string[]): Promise<number> {
     await scanner.close();
     capture?.close();
     await io.close();
-    if (timeline) writeFileSync(values.timeline!, timelineHtml(timeline.tasks));
+    if (timeline) {
+      // in the order the files were given, whatever order the scans finished in
+      const order = new Map(files.map((f, i) => [f === '-' ? '(stdin)' : f, i]));
+      writeFileSync(values.timeline!, timelineHtml(timeline.tasks.sort((a, b) => (order.get(a.label) ?? 0) - (order.get(b.label) ?? 0))));
+    }
   }
   if (interrupted) {
     process.stderr.write(`corax: ${interrupted}: stopped after ${done} of ${files.length} messages${values.io!.startsWith('record:') ? `; the recording has those ${done}` : ''}\n`);

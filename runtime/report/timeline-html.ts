@@ -42,11 +42,13 @@ function taskSvg(task: TimelineTask): string {
     });
     parts.push('</g>');
   });
+  const tx = x(t0 + task.taskTimeout);
   if (showTimeout) {
-    const tx = x(t0 + task.taskTimeout);
     parts.push(`<line class="task-timeout" x1="${tx}" y1="22" x2="${tx}" y2="${H - 20}" stroke="#c0392b" stroke-width="2" stroke-dasharray="6 4"><title>task timeout ${ms(task.taskTimeout)}</title></line><text x="${tx - 4}" y="${H - 6}" text-anchor="end" style="fill:#c0392b">task timeout ${ms(task.taskTimeout)}</text>`);
   }
-  parts.push(`<line class="task-end" x1="${x(task.end)}" y1="22" x2="${x(task.end)}" y2="${H - 20}" stroke="#2c3e50"/><text x="${x(task.end) - 4}" y="${H - 6}" text-anchor="end">done ${ms(task.end - t0)}</text>`);
+  // the end's label gives way to the timeout's when they fall together
+  const endLabel = showTimeout && Math.abs(x(task.end) - tx) < 150 ? '' : `<text x="${x(task.end) - 4}" y="${H - 6}" text-anchor="end">done ${ms(task.end - t0)}</text>`;
+  parts.push(`<line class="task-end" x1="${x(task.end)}" y1="22" x2="${x(task.end)}" y2="${H - 20}" stroke="#2c3e50"/>${endLabel}`);
   return `<svg class="timeline" role="img" aria-label="timeline of ${esc(task.label)}" width="${WIDTH}" height="${H}" viewBox="0 0 ${WIDTH} ${H}" style="background:#fff;border:1px solid #dde1ea;border-radius:8px">${parts.join('')}</svg>`;
 }
 
