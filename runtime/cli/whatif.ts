@@ -49,7 +49,9 @@ async function newEffectsFrom(spec: string, config: Parameters<typeof createLive
       throw new UsageError(`--new-effects ${spec}: cannot load it: ${(error as Error).message}`);
     }
     const handlers = (mod.handlers ?? mod.default) as TestHandlers | undefined;
-    if (typeof handlers !== 'object' || handlers === null) throw new UsageError(`--new-effects ${spec}: export the handlers as \`default\` or \`handlers\`, e.g. { 'dns.request': ['127.0.0.2'] }`);
+    if (typeof handlers !== 'object' || handlers === null) {
+      throw new UsageError(`--new-effects ${spec}: export the handlers as \`default\` or \`handlers\`, keyed by effect type as for createTestInterpreter`);
+    }
     return { mode: 'handlers', handlers };
   }
   throw new UsageError(`--new-effects ${spec}: expected fail, live or handlers:FILE`);
