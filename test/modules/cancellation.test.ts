@@ -16,19 +16,21 @@ function handles(): Record<string, number> {
   return counts;
 }
 
-function total(counts: Record<string, number>): number {
-  return Object.values(counts).reduce((a, b) => a + b, 0);
+/** Whether every kind of handle is down to its count in `target`. */
+function within(target: Record<string, number>): boolean {
+  const now = handles();
+  return Object.keys(now).every((kind) => now[kind] <= (target[kind] ?? 0));
 }
 
 /**
  * Lets closes finish: the test's own servers live in this process, so their
  * ends of destroyed connections close a few event-loop turns later. Returns
- * as soon as the count is down to `target`, or after 3 s.
+ * as soon as every kind of handle is down to `target`'s count, or after 3 s.
  */
-async function settle(target = 0): Promise<void> {
+async function settle(target?: Record<string, number>): Promise<void> {
   const deadline = Date.now() + 3000;
   do await new Promise((r) => setTimeout(r, 10));
-  while (target > 0 && total(handles()) > target && Date.now() < deadline);
+  while (target && !within(target) && Date.now() < deadline);
 }
 
 const Cancel = suite('cancellation: timed-out tasks leave nothing behind');
@@ -67,7 +69,7 @@ Cancel('thousands of tasks timing out mid-I/O: every effect torn down, handles b
     const results = await Promise.all(Array.from({ length: concurrency }, () => scanner.scan('')));
     assert.ok(results.every((r) => r.timedOut === true));
   }
-  await settle(total(before));
+  await settle(before);
   const after = handles();
 
   assert.is(reports.length, tasks + 1);
