@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Effect } from '../../effects/effect.ts';
 import { decodeValue } from '../../effects/family.ts';
 import type { Action } from '../config/config.ts';
-import type { RecordedResult } from '../interpreters/recording.ts';
+import { effectEntryProblem, type RecordingEntry } from '../interpreters/recording.ts';
 import type { Envelope } from '../scan/task.ts';
 
 /** The capture line format; a reader refuses others. */
@@ -18,14 +18,8 @@ export interface CapturedResult {
   timedOut?: boolean;
 }
 
-export interface CapturedEffect {
-  /** The effect's position in its task (`SYMBOL#n`...). */
-  key: string;
-  effect: Effect;
-  result: RecordedResult;
-  /** Milliseconds it took when captured. */
-  ms: number;
-}
+/** One effect of a captured scan: a recording entry without its task (the line is the task). */
+export type CapturedEffect = Omit<RecordingEntry, 'task'>;
 
 /** One scan as the capture kept it: one line of a corpus file. */
 export interface CapturedScan {
@@ -65,10 +59,8 @@ function lineProblem(v: unknown): string | null {
   const r = s.result as Record<string, unknown> | undefined;
   if (typeof r !== 'object' || r === null || typeof r.score !== 'number' || typeof r.action !== 'string' || typeof r.symbols !== 'object') return 'no "result" with score, action and symbols';
   for (const [i, e] of (s.effects as unknown[]).entries()) {
-    const entry = e as Record<string, unknown> | null;
-    if (typeof entry !== 'object' || entry === null || typeof entry.key !== 'string' || typeof (entry.effect as Record<string, unknown> | null)?.type !== 'string' || typeof entry.result !== 'object' || typeof entry.ms !== 'number') {
-      return `effects[${i}] needs "key", "effect" with a "type", "result" and "ms"`;
-    }
+    const problem = effectEntryProblem(e);
+    if (problem) return `effects[${i}]: ${problem}`;
   }
   return null;
 }

@@ -161,8 +161,16 @@ export function parseRecording(text: string, source = 'recording'): { header: Re
 /** What is wrong with a parsed entry, or null: a corrupted line fails replay here, with its place, not in a rule. */
 function entryProblem(e: unknown): string | null {
   if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'an entry must be an object';
+  const { task, key } = e as Record<string, unknown>;
+  if (typeof task !== 'string' || typeof key !== 'string') return 'an entry needs a string "task" and "key"';
+  return effectEntryProblem(e);
+}
+
+/** The same check for an entry without its task (a capture keeps one scan's effects together). */
+export function effectEntryProblem(e: unknown): string | null {
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'an entry must be an object';
   const entry = e as Record<string, unknown>;
-  if (typeof entry.task !== 'string' || typeof entry.key !== 'string') return 'an entry needs a string "task" and "key"';
+  if (typeof entry.key !== 'string') return 'an entry needs a string "key"';
   const effect = entry.effect as Record<string, unknown> | undefined;
   if (typeof effect !== 'object' || effect === null || typeof effect.type !== 'string') return 'an entry needs an "effect" object with a "type"';
   if (typeof entry.ms !== 'number' || !(entry.ms >= 0)) return 'an entry needs "ms", a number >= 0';

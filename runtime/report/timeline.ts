@@ -1,7 +1,6 @@
 import type { Clock, Middleware } from '../../effects/handler.ts';
-import { toCoraxError } from '../../effects/errors.ts';
 import { describeEffect } from '../../effects/family.ts';
-import { observe } from '../interpreters/use.ts';
+import { traceInto, type TraceEntry } from '../interpreters/trace.ts';
 import { redactEffect } from '../interpreters/recording.ts';
 import type { Config } from '../config/config.ts';
 import type { ScanResult, TaskReport } from '../scan/scan.ts';
@@ -33,40 +32,41 @@ export interface TimelineTask {
   score?: number;
 }
 
+/** A traced effect as the picture draws it: described, secrets redacted, with how it ended. */
+function timelineEffect(t: TraceEntry): TimelineEffect {
+  const outcome = t.ended ?? (t.ok ? 'ok' : 'error');
+  const entry: TimelineEffect = { key: t.key, symbol: t.symbol, what: describeEffect(redactEffect(t.effect)), start: t.started, end: t.at, outcome };
+  if (t.timeout !== undefined) entry.timeout = t.timeout;
+  if (outcome === 'error' && t.error) entry.error = `${t.error.code}: ${t.error.message}`;
+  return entry;
+}
+
 /** Collects what a timeline shows: every effect's start and end per task, and each task's symbols and result. */
 export class TimelineRecorder {
   readonly tasks: TimelineTask[] = [];
-  private readonly effects = new Map<string, TimelineEffect[]>();
+  private readonly effects = new Map<string, TraceEntry[]>();
   private readonly labels = new Map<string, string>();
 
+  /** The effects of each task still running, as the trace has them. */
+  readonly middleware: Middleware;
+
   constructor(
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly config: Config,
-  ) {}
+  ) {
+    this.middleware = traceInto((entry) => {
+      const list = this.effects.get(entry.task);
+      if (list) list.push(entry);
+      else this.effects.set(entry.task, [entry]);
+    }, clock);
+  }
 
   /** Names the task `id` in the picture (a file name). */
   label(id: string, label: string): void {
     this.labels.set(id, label);
   }
 
-  readonly middleware: Middleware = (next) => (effect, ctx) => {
-    const start = this.clock.now();
-    const list = this.effects.get(ctx.task.id) ?? this.effects.set(ctx.task.id, []).get(ctx.task.id)!;
-    const add = (outcome: TimelineEffect['outcome'], error?: unknown): void => {
-      const entry: TimelineEffect = { key: ctx.key, symbol: ctx.symbol, what: describeEffect(redactEffect(effect)), start, end: this.clock.now(), outcome };
-      if (ctx.timeout !== undefined) entry.timeout = ctx.timeout;
-      if (error !== undefined) {
-        const e = toCoraxError(error);
-        entry.error = `${e.code}: ${e.message}`;
-      }
-      list.push(entry);
-    };
-    return observe(next, effect, ctx, {
-      settled: (ok, value) => (ok ? add('ok') : add('error', value)),
-      canceled: (reason) => add(reason === 'timeout' ? 'timeout' : 'canceled'),
-    });
-  };
-
+  /** When a scan ends, its effects and symbols become one task of the picture. */
   readonly taskEnded = (report: TaskReport, result: ScanResult | null): void => {
     const names = this.config.symbols.map((s) => s.name);
     this.tasks.push({
@@ -77,7 +77,7 @@ export class TimelineRecorder {
       taskTimeout: this.config.taskTimeout,
       timedOut: report.timedOut,
       symbols: names.map((name) => ({ name, outcome: report.outcomes[name] ?? 'not run', ...report.spans[name] })),
-      effects: (this.effects.get(report.id) ?? []).sort((a, b) => a.start - b.start || a.key.localeCompare(b.key)),
+      effects: (this.effects.get(report.id) ?? []).map(timelineEffect).sort((a, b) => a.start - b.start || a.key.localeCompare(b.key)),
       action: result?.action,
       score: result?.score,
     });

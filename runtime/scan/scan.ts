@@ -237,7 +237,6 @@ export class Scan implements SymbolParent, TaskOwner {
     for (const run of state.runs) {
       run.halt(outcome);
       this.outcomes[run.def.name] = run.outcome ?? 'not run';
-      if (run.startedAt >= 0) this.spans[run.def.name] = { start: run.startedAt, end: run.endedAt };
     }
   }
 

@@ -112,7 +112,12 @@ export function createScanner(input: Config | ConfigInput, options: ScannerOptio
       const scanned = scan.start();
       if (!capture) return scanned.then(done, failed);
       return scanned.then((result) => {
-        capture.add(scan.run, raw, envelope, result);
+        try {
+          capture.add(scan.run, raw, envelope, result);
+        } catch (error) {
+          // keeping a copy must never cost the scan its result
+          logger.error({ task: id, err: error }, 'capture: this scan could not be kept');
+        }
         return done(result);
       }, failed);
     },
