@@ -28,8 +28,10 @@ export interface ServerConfig {
   /** When set, /stat and /metrics need `Password: <this>`. */
   password?: string;
   workers?: number;
-  /** Connections held open at once (default: the open-file limit less 256, at most 4096); past it new ones are refused. */
+  /** Connections held open at once (default: the open-file limit less 256, at most 4096); past it the oldest idle one is closed, or the new one refused when all are busy. */
   maxConnections?: number;
+  /** Connections held open at once from one client address (default: half of `maxConnections`), with the same rule. */
+  maxConnectionsPerAddress?: number;
   /** `host:port` for the milter listener (Postfix, Sendmail); off when unset. */
   milter?: string;
 }
@@ -117,11 +119,12 @@ export function defineConfig(input: ConfigInput | Config): Config {
   }
 
   const serverIn = section('server', top.server);
-  onlyKeys('server', serverIn, ['bind', 'maxBodySize', 'maxHeaders', 'maxHeaderSize', 'password', 'workers', 'milter', 'maxConnections']);
+  onlyKeys('server', serverIn, ['bind', 'maxBodySize', 'maxHeaders', 'maxHeaderSize', 'password', 'workers', 'milter', 'maxConnections', 'maxConnectionsPerAddress']);
   if (serverIn.milter !== undefined && (typeof serverIn.milter !== 'string' || !isHostPort(serverIn.milter))) invalid('server.milter', serverIn.milter, '"host:port", e.g. "127.0.0.1:11332"');
   if (serverIn.bind !== undefined && (typeof serverIn.bind !== 'string' || !isHostPort(serverIn.bind))) invalid('server.bind', serverIn.bind, '"host:port", e.g. "127.0.0.1:11333"');
   if (serverIn.password !== undefined && (typeof serverIn.password !== 'string' || serverIn.password === '')) invalid('server.password', serverIn.password, 'a non-empty string');
 
+  const maxConnections = count('server.maxConnections', serverIn.maxConnections, defaultMaxConnections(), 1);
   const config: Record<string, unknown> = {
     symbols: Object.freeze([...symbols]),
     scores: Object.freeze({ ...(scores as Record<string, number>) }),
@@ -137,7 +140,8 @@ export function defineConfig(input: ConfigInput | Config): Config {
       password: serverIn.password as string | undefined,
       milter: serverIn.milter as string | undefined,
       workers: count('server.workers', serverIn.workers, 1, 1),
-      maxConnections: count('server.maxConnections', serverIn.maxConnections, defaultMaxConnections(), 1),
+      maxConnections,
+      maxConnectionsPerAddress: count('server.maxConnectionsPerAddress', serverIn.maxConnectionsPerAddress, Math.max(1, Math.floor(maxConnections / 2)), 1),
     }),
   };
   for (const s of sections) config[s.key] = s.resolve(top[s.key]);

@@ -14,6 +14,7 @@ import { ServerMetrics, serveClusterMetrics } from './metrics.ts';
 import { createLiveInterpreter } from '../interpreters/live.ts';
 import { use } from '../interpreters/use.ts';
 import { createFront } from './front.ts';
+import { ConnectionGate } from './gate.ts';
 import { decodeBody, encodeReply } from './compression.ts';
 import { readShm } from './shm.ts';
 import { warmParsePool } from '../scan/mime/pool.ts';
@@ -261,8 +262,8 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
       onError: (code) => stats.requestError(code === 'EX_PROTOCOL' ? 400 : code === 'EX_DATAERR' ? 413 : 500),
     },
     30_000,
-    // past the cap silent clients make room, busy ones get a 503: idle or hostile clients cannot take every descriptor
-    limits.maxConnections,
+    // past a cap silent clients make room, busy ones get a 503: idle or hostile clients cannot take every descriptor
+    new ConnectionGate(limits.maxConnections, limits.maxConnectionsPerAddress),
   );
   front.on('connection', (socket: Socket) => {
     sockets.add(socket);

@@ -1,4 +1,5 @@
 import net, { type Socket } from 'node:net';
+import type { ConnectionGate } from './gate.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ScanResult } from '../scan/scan.ts';
 import type { Envelope } from '../scan/task.ts';
@@ -14,8 +15,8 @@ export interface MilterOptions {
   bind: { host: string; port: number };
   logger: Logger;
   maxBodySize: number;
-  /** Connections held at once; past it new ones are closed. */
-  maxConnections?: number;
+  /** Connections held at once, in all and per client address; past a cap new ones are closed. */
+  gate?: ConnectionGate;
   scan(raw: Buffer, envelope: Envelope): Promise<ScanResult>;
 }
 
@@ -25,8 +26,18 @@ const SMFIF_CHGHDRS = 0x10;
 const maxPacket = 1024 * 1024;
 
 export function startMilterServer(options: MilterOptions): Promise<net.Server> {
-  const server = net.createServer((socket) => serveConnection(socket, options));
-  if (options.maxConnections) server.maxConnections = options.maxConnections;
+  const server = net.createServer((socket) => {
+    const refused = options.gate?.admit(socket);
+    if (refused) {
+      options.logger.warn({ peer: `${socket.remoteAddress}:${socket.remotePort}` }, `milter connection refused: ${refused}`);
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    // an MTA holds its milter connection for a whole SMTP session: never closed to make room
+    options.gate?.busy(socket);
+    serveConnection(socket, options);
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: options.bind.host, port: options.bind.port }, () => {

@@ -16,33 +16,64 @@ Conns.after(async () => {
   await corax.stop();
 });
 
-const open = (): Promise<net.Socket> =>
+// from a given loopback address: Linux answers on all of 127.0.0.0/8
+const open = (from = '127.0.0.1'): Promise<net.Socket> =>
   new Promise((resolve, reject) => {
-    const s = net.connect(corax.port, '127.0.0.1', () => resolve(s));
+    const s = net.connect({ port: corax.port, host: '127.0.0.1', localAddress: from }, () => resolve(s));
     s.on('error', reject);
   });
 const closed = (s: net.Socket): Promise<void> => new Promise((r) => (s.destroyed ? r() : s.once('close', () => r())));
-
-Conns('past server.maxConnections a silent client makes room for a new one; when all are busy a new one gets a 503', async () => {
-  const idle = await Promise.all(Array.from({ length: 5 }, open));
-  // a sixth: the oldest silent one is closed for it, and the scan goes through
+const opened = (n: number, from?: string): Promise<net.Socket[]> => Promise.all(Array.from({ length: n }, () => open(from)));
+/** Starts a request and leaves it unfinished: the connection is busy. */
+const busy = (s: net.Socket): boolean => s.write('POST /checkv2 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
+const settle = (): Promise<unknown> => new Promise((r) => setTimeout(r, 100));
+const scan = async (): Promise<number> => {
   const res = await fetch(`${corax.url}/checkv2`, { method: 'POST', body: 'Subject: hi\r\n\r\nx\r\n' });
-  assert.is(res.status, 200);
   await res.text();
-  await closed(idle[0]);
-  // busy ones (a request started, unfinished) are not evicted: the next connection is refused with a reason
-  const busy = await Promise.all(Array.from({ length: 5 }, open));
-  for (const s of busy) s.write('POST /checkv2 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
-  await new Promise((r) => setTimeout(r, 100));
-  const refused = await new Promise<string>((resolve) => {
-    const s = net.connect(corax.port, '127.0.0.1');
+  return res.status;
+};
+/** What a new connection from `from` is told before it is closed. */
+const refusal = (from: string): Promise<string> =>
+  new Promise<string>((resolve) => {
+    const s = net.connect({ port: corax.port, host: '127.0.0.1', localAddress: from });
     let out = '';
     s.on('data', (d) => (out += d));
     s.on('close', () => resolve(out));
     s.on('error', () => resolve(out));
   });
-  assert.match(refused, /^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*too many connections/);
-  for (const s of [...idle, ...busy]) s.destroy();
+const done = async (sockets: net.Socket[]): Promise<void> => {
+  for (const s of sockets) s.destroy();
+  await settle();
+};
+
+Conns('past server.maxConnections a silent client makes room for a new one; when all are busy a new one gets a 503', async () => {
+  const idle = [...(await opened(3, '127.0.0.2')), ...(await opened(2, '127.0.0.3'))];
+  // a sixth: the oldest silent one is closed for it, and the scan goes through
+  assert.is(await scan(), 200);
+  await closed(idle[0]!);
+  await done(idle);
+  // busy ones (a request started, unfinished) are not evicted: the next connection is refused with a reason
+  const taken = [...(await opened(3, '127.0.0.2')), ...(await opened(2, '127.0.0.3'))];
+  for (const s of taken) busy(s);
+  await settle();
+  assert.match(await refusal('127.0.0.4'), /^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*too many connections \(server\.maxConnections is full\)/);
+  await done(taken);
+});
+
+Conns('past server.maxConnectionsPerAddress an address makes room from its own silent connections, then is refused; other addresses still get in', async () => {
+  const idle = await opened(3, '127.0.0.2');
+  const fourth = await open('127.0.0.2');
+  await closed(idle[0]!);
+  assert.ok(!idle[1]!.destroyed && !idle[2]!.destroyed && !fourth.destroyed, 'only the oldest of that address is closed');
+  await done([...idle, fourth]);
+  const taken = await opened(3, '127.0.0.2');
+  for (const s of taken) busy(s);
+  await settle();
+  assert.match(await refusal('127.0.0.2'), /^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*too many connections from this address \(server\.maxConnectionsPerAddress is full\)/);
+  // the others keep their room: a scan from another address goes through, and nothing of the busy address was closed for it
+  assert.is(await scan(), 200);
+  assert.ok(taken.every((s) => !s.destroyed));
+  await done(taken);
 });
 
 Conns('1,100 silent and slow clients against a server under ulimit -n 1024: a normal scan still succeeds, and the descriptors come back', async () => {

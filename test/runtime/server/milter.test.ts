@@ -147,3 +147,40 @@ Milter('a malformed packet closes that connection only; the next connection is s
 });
 
 Milter.run();
+
+const Gate = suite('milter listener: connection caps');
+Gate('past the per-address cap a milter connection is closed with a log line; another address still gets in; none is closed to make room', async () => {
+  const { startMilterServer } = await import('../../../runtime/server/milter.ts');
+  const { ConnectionGate } = await import('../../../runtime/server/gate.ts');
+  const { pino } = await import('pino');
+  const lines: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+  const server = await startMilterServer({
+    bind: { host: '127.0.0.1', port: 0 },
+    logger,
+    maxBodySize: 1 << 20,
+    gate: new ConnectionGate(3, 1),
+    scan: () => Promise.reject(new Error('not scanned here')),
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  const connect = (from: string): Promise<net.Socket> =>
+    new Promise((resolve) => {
+      const s = net.connect({ port, host: '127.0.0.1', localAddress: from }, () => resolve(s));
+      s.on('error', () => {});
+    });
+  const closedWithin = (s: net.Socket, ms: number): Promise<boolean> => new Promise((r) => (s.destroyed ? r(true) : (s.once('close', () => r(true)), setTimeout(() => r(false), ms))));
+  try {
+    const first = await connect('127.0.0.2');
+    const second = await connect('127.0.0.2');
+    assert.ok(await closedWithin(second, 1000), 'the second connection from one address is closed');
+    const other = await connect('127.0.0.3');
+    assert.not.ok(await closedWithin(other, 200), 'another address gets in');
+    assert.not.ok(first.destroyed, 'the first one is not closed to make room');
+    assert.ok(lines.some((l) => l.includes('milter connection refused: too many connections from this address')), lines.join(''));
+    first.destroy();
+    other.destroy();
+  } finally {
+    server.close();
+  }
+});
+Gate.run();
