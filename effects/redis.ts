@@ -23,6 +23,13 @@ export interface RedisParams {
   sentinels?: string;
   /** The master name the sentinels watch. */
   sentinel_master?: string;
+  /**
+   * Redis Cluster seed nodes, `host:port,host:port` (a corax extension: Rspamd
+   * 3.4 has no cluster mode); `servers` is then ignored and `db` must be 0.
+   * A pipeline's keys must hash to one slot: give them one hash tag, e.g.
+   * `{user42}:sent` and `{user42}:seen`.
+   */
+  cluster?: string;
 }
 
 /** `redis.params(name)`: a config section looked up when the effect runs. */
@@ -270,7 +277,7 @@ export const redis = { params, request, connect, script };
 
 // ---- the family
 
-const redisKeys = ['servers', 'read_servers', 'write_servers', 'db', 'username', 'password', 'timeout', 'prefix', 'sentinels', 'sentinel_master'];
+const redisKeys = ['servers', 'read_servers', 'write_servers', 'db', 'username', 'password', 'timeout', 'prefix', 'sentinels', 'sentinel_master', 'cluster'];
 
 /** Splits a servers list: `a:1, [::1]:2, redis://x, /path/to.sock`. */
 export function splitServers(list: string | undefined): string[] {
@@ -294,13 +301,16 @@ function checkServer(path: string, server: string): void {
 }
 
 function checkParams(path: string, p: Record<string, unknown>): void {
-  for (const key of ['servers', 'read_servers', 'write_servers', 'username', 'password', 'prefix', 'sentinels', 'sentinel_master']) {
+  for (const key of ['servers', 'read_servers', 'write_servers', 'username', 'password', 'prefix', 'sentinels', 'sentinel_master', 'cluster']) {
     if (p[key] !== undefined && typeof p[key] !== 'string') invalid(`${path}.${key}`, p[key], 'a string');
   }
   for (const key of ['servers', 'read_servers', 'write_servers', 'sentinels']) {
     splitServers(p[key] as string | undefined).forEach((s, i) => checkServer(`${path}.${key}[${i}]`, s));
   }
+  splitServers(p.cluster as string | undefined).forEach((s, i) => parseHostPort(s, 6379) || invalid(`${path}.cluster[${i}]`, s, 'host:port or [v6]:port'));
+  if (p.cluster !== undefined && !splitServers(p.cluster as string).length) invalid(`${path}.cluster`, p.cluster, 'one or more host:port seed nodes');
   if (p.db !== undefined) count(`${path}.db`, p.db, 0);
+  if (p.cluster !== undefined && p.db) invalid(`${path}.db`, p.db, '0 with cluster (Redis Cluster has only database 0)');
   if (p.timeout !== undefined) positive(`${path}.timeout`, p.timeout, 0);
 }
 
@@ -322,7 +332,7 @@ function resolveConfig(value: unknown): RedisSettings {
   }
   checkParams('redis', globalParams);
   Object.assign(out, globalParams);
-  if (out.servers === undefined && out.read_servers === undefined && out.sentinels === undefined) out.servers = 'redis://127.0.0.1:6379';
+  if (out.servers === undefined && out.read_servers === undefined && out.sentinels === undefined && out.cluster === undefined) out.servers = 'redis://127.0.0.1:6379';
   return Object.freeze(out);
 }
 

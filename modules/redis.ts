@@ -1,10 +1,14 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { hasFlag, exists } from '@ioredis/commands';
+import { createRequire } from 'node:module';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { exists, getKeyIndexes, hasFlag } from '@ioredis/commands';
 import type { EffectContext, Handler } from '../effects/handler.ts';
 import type { LiveContext, LiveModule } from '../effects/family.ts';
 import { resolveRedisTarget, splitServers, type RedisCommandResult, type RedisParams, type RedisReply, type RedisSettings, type RedisTarget } from '../effects/redis.ts';
 import { ArgumentError, ConnectionRefusedError, ConnectionResetError, CoraxError, RedisReplyError, TimeoutError } from '../effects/errors.ts';
 import { parseHostPort } from '../effects/host-port.ts';
+
+// ioredis' own slot function (CRC16 of the key or of its hash tag), untyped
+const keySlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string | Uint8Array) => number;
 
 export interface RedisModule extends LiveModule<'redis.request' | 'redis.exec'> {
   /** Clients open, shared by every task. */
@@ -22,11 +26,12 @@ function connectionFailure(lastError: Error | null, cause: unknown): CoraxError 
 function mapError(error: unknown, lastError: Error | null): CoraxError {
   if (error instanceof CoraxError) return error;
   const e = error as NodeJS.ErrnoException;
-  if (e?.name === 'ReplyError') return new RedisReplyError(e.message, { cause: error });
+  // ioredis' cluster client refuses a multi-key command across slots itself, in Redis's own words
+  if (e?.name === 'ReplyError' || /^CROSSSLOT /.test(e?.message ?? '')) return new RedisReplyError(e.message, { cause: error });
   if (e?.code === 'ECONNREFUSED') return new ConnectionRefusedError('Connection refused', { cause: error });
   if (e?.code === 'ECONNRESET' || e?.code === 'EPIPE') return new ConnectionResetError('Connection reset by peer', { cause: error });
   // ioredis' own wording for a connection that is gone, or that gave up reconnecting
-  if (/Stream isn't writeable|Connection is closed|max retries|enableOfflineQueue/i.test(e?.message ?? '')) return connectionFailure(lastError, error);
+  if (/Stream isn't writeable|Connection is closed|max retries|enableOfflineQueue|Cluster isn't ready|None of startup nodes|refresh slots cache/i.test(e?.message ?? '')) return connectionFailure(lastError, error);
   return new CoraxError(e?.code ?? 'EREDIS', e?.message ?? String(error), { cause: error });
 }
 
@@ -40,7 +45,7 @@ function mapError(error: unknown, lastError: Error | null): CoraxError {
  * once what it still carries has settled.
  */
 class RedisLink {
-  readonly client: Redis;
+  readonly client: Redis | Cluster;
   lastError: Error | null = null;
   retired = false;
   private inflight = 0;
@@ -59,7 +64,24 @@ class RedisLink {
       password: params.password,
       keyPrefix: params.prefix,
     };
-    if (params.sentinels) {
+    if (params.cluster) {
+      // through a failover (a replica promoted, slots moved) commands wait for the new owner, bounded by their timeout
+      this.client = new Cluster(
+        splitServers(params.cluster).map((s) => parseHostPort(s, 6379) ?? { host: s, port: 6379 }),
+        {
+          lazyConnect: true,
+          enableOfflineQueue: true,
+          keyPrefix: params.prefix,
+          scaleReads: 'master',
+          slotsRefreshTimeout: timeout,
+          retryDelayOnFailover: 100,
+          retryDelayOnClusterDown: 100,
+          retryDelayOnTryAgain: 100,
+          clusterRetryStrategy: (times) => Math.min(times * 100, 1000),
+          redisOptions: { connectTimeout: timeout, username: params.username, password: params.password, maxRetriesPerRequest: 0 },
+        },
+      );
+    } else if (params.sentinels) {
       options.sentinels = splitServers(params.sentinels).map((s) => parseHostPort(s, 26379) ?? { host: s, port: 26379 });
       options.name = params.sentinel_master ?? 'mymaster';
       this.client = new Redis(options);
@@ -102,7 +124,7 @@ class RedisLink {
     throw mapError(error, this.lastError);
   };
 
-  async ready(): Promise<Redis> {
+  async ready(): Promise<Redis | Cluster> {
     const status = this.client.status;
     if (status === 'ready') return this.client;
     if (status === 'wait' && !this.connecting) {
@@ -121,6 +143,27 @@ class RedisLink {
       return this.client;
     }
     throw connectionFailure(this.lastError, null);
+  }
+}
+
+/**
+ * A Redis Cluster pipeline goes to one node, so its keys must hash to one
+ * slot; otherwise the rule is told which keys differ and how to fix it,
+ * before anything is sent.
+ */
+function oneSlot(commands: readonly (readonly (string | Uint8Array)[])[], prefix: string): void {
+  let first: { key: string; slot: number } | undefined;
+  for (const [name, ...args] of commands) {
+    const argv = args.map((a) => (typeof a === 'string' ? a : Buffer.from(a)));
+    for (const at of getKeyIndexes(String(name).toLowerCase(), argv)) {
+      const key = `${prefix}${String(args[at])}`;
+      const slot = keySlot(key);
+      if (!first) first = { key, slot };
+      else if (slot !== first.slot)
+        throw new ArgumentError(
+          `a Redis Cluster pipeline must keep its keys in one slot: "${first.key}" is in slot ${first.slot}, "${key}" in slot ${slot}; give them one hash tag, e.g. {user}:a and {user}:b`,
+        );
+    }
   }
 }
 
@@ -161,8 +204,8 @@ export function createRedisModule(ctx: LiveContext<RedisSettings>): RedisModule 
     const params = resolveRedisTarget(target, settings);
     const route: Route = {
       params,
-      read: params.sentinels ? ['sentinel'] : splitServers(params.read_servers ?? params.servers ?? params.write_servers),
-      write: params.sentinels ? ['sentinel'] : splitServers(params.write_servers ?? params.servers ?? params.read_servers),
+      read: params.cluster ? ['cluster'] : params.sentinels ? ['sentinel'] : splitServers(params.read_servers ?? params.servers ?? params.write_servers),
+      write: params.cluster ? ['cluster'] : params.sentinels ? ['sentinel'] : splitServers(params.write_servers ?? params.servers ?? params.read_servers),
     };
     if ('section' in target) sectionRoutes.set(target.section, route);
     else objectRoutes.set(target, route);
@@ -189,7 +232,7 @@ export function createRedisModule(ctx: LiveContext<RedisSettings>): RedisModule 
     const key = routeKey ?? (command.length > 1 ? String(command[1]) : '');
     const server = servers.length === 1 ? servers[0] : servers[fnv1a(key) % servers.length];
     const timeout = params.timeout ?? 1000;
-    const id = `${server}\u0000${params.db ?? ''}\u0000${params.username ?? ''}\u0000${params.password ?? ''}\u0000${params.prefix ?? ''}\u0000${params.sentinels ?? ''}\u0000${params.sentinel_master ?? ''}`;
+    const id = `${server}\u0000${params.db ?? ''}\u0000${params.username ?? ''}\u0000${params.password ?? ''}\u0000${params.prefix ?? ''}\u0000${params.sentinels ?? ''}\u0000${params.sentinel_master ?? ''}\u0000${params.cluster ?? ''}`;
     let link = links.get(id);
     if (!link || link.retired) {
       link = new RedisLink(server, params, timeout);
@@ -215,6 +258,7 @@ export function createRedisModule(ctx: LiveContext<RedisSettings>): RedisModule 
   const exec: Handler<'redis.exec'> = async (effect, call) => {
     if (effect.commands.length === 0) return [];
     const link = linkFor(effect.params, effect.commands.find((c) => !readOnly(String(c[0]))) ?? effect.commands[0]);
+    if (link.client instanceof Cluster) oneSlot(effect.commands, link.client.options.keyPrefix ?? '');
     watch(call, link);
     const client = await link.ready();
     const pipeline = client.pipeline();
