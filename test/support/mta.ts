@@ -2,8 +2,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const packages: Record<string, string> = { exim4: 'exim4-daemon-heavy', spamc: 'spamc', rspamd: 'rspamd', rspamc: 'rspamd', miltertest: 'miltertest' };
-const paths: Record<string, string> = { exim4: '/usr/sbin/exim4', spamc: '/usr/bin/spamc', rspamd: '/usr/bin/rspamd', rspamc: '/usr/bin/rspamc', miltertest: '/usr/bin/miltertest' };
+const packages: Record<string, string> = { exim4: 'exim4-daemon-heavy', spamc: 'spamc', rspamd: 'rspamd', rspamc: 'rspamd', miltertest: 'miltertest', haproxy: 'haproxy' };
+const paths: Record<string, string> = { exim4: '/usr/sbin/exim4', spamc: '/usr/bin/spamc', rspamd: '/usr/bin/rspamd', rspamc: '/usr/bin/rspamc', miltertest: '/usr/bin/miltertest', haproxy: '/usr/sbin/haproxy' };
 
 /** The program's path; installs its Debian package when it is missing (as .ci/run does), else fails saying how to get it. */
 export function program(name: keyof typeof packages): string {
@@ -11,8 +11,8 @@ export function program(name: keyof typeof packages): string {
   if (existsSync(path)) return path;
   const install = spawnSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages[name]}`], { stdio: 'ignore' });
   if (install.status === 0 && existsSync(path)) {
-    // installing an MTA may start it: never leave a system MTA running
-    spawnSync('sh', ['-c', 'service exim4 stop; pkill -x exim4; true'], { stdio: 'ignore' });
+    // installing an MTA or a balancer may start it: never leave a system one running
+    spawnSync('sh', ['-c', 'service exim4 stop; pkill -x exim4; service haproxy stop; true'], { stdio: 'ignore' });
     return path;
   }
   throw new Error(`${name} is needed for this test: install the Debian package ${packages[name]} (apt-get install ${packages[name]}), as .ci/run does`);
