@@ -30,6 +30,10 @@ export interface ServerConfig {
   workers?: number;
   /** Connections held open at once (default: the open-file limit less 256, at most 4096); past it the oldest idle one is closed, or the new one refused when all are busy. */
   maxConnections?: number;
+  /** How long a connection may take to send a request's headers, and may stay silent at first, in ms (default 30000); then it gets a 408 and is closed. */
+  headersTimeout?: number;
+  /** How long a request may take from its headers until its reply is sent, in ms (default: taskTimeout + 30000); then it gets a 408 and is closed. */
+  requestTimeout?: number;
   /** Connections held open at once from one client address (default: half of `maxConnections`), with the same rule. */
   maxConnectionsPerAddress?: number;
   /** `host:port` for the milter listener (Postfix, Sendmail); off when unset. */
@@ -119,17 +123,18 @@ export function defineConfig(input: ConfigInput | Config): Config {
   }
 
   const serverIn = section('server', top.server);
-  onlyKeys('server', serverIn, ['bind', 'maxBodySize', 'maxHeaders', 'maxHeaderSize', 'password', 'workers', 'milter', 'maxConnections', 'maxConnectionsPerAddress']);
+  onlyKeys('server', serverIn, ['bind', 'maxBodySize', 'maxHeaders', 'maxHeaderSize', 'password', 'workers', 'milter', 'maxConnections', 'maxConnectionsPerAddress', 'headersTimeout', 'requestTimeout']);
   if (serverIn.milter !== undefined && (typeof serverIn.milter !== 'string' || !isHostPort(serverIn.milter))) invalid('server.milter', serverIn.milter, '"host:port", e.g. "127.0.0.1:11332"');
   if (serverIn.bind !== undefined && (typeof serverIn.bind !== 'string' || !isHostPort(serverIn.bind))) invalid('server.bind', serverIn.bind, '"host:port", e.g. "127.0.0.1:11333"');
   if (serverIn.password !== undefined && (typeof serverIn.password !== 'string' || serverIn.password === '')) invalid('server.password', serverIn.password, 'a non-empty string');
 
+  const taskTimeout = positive('taskTimeout', top.taskTimeout, 8000);
   const maxConnections = count('server.maxConnections', serverIn.maxConnections, defaultMaxConnections(), 1);
   const config: Record<string, unknown> = {
     symbols: Object.freeze([...symbols]),
     scores: Object.freeze({ ...(scores as Record<string, number>) }),
     actions: Object.freeze(actions),
-    taskTimeout: positive('taskTimeout', top.taskTimeout, 8000),
+    taskTimeout,
     message: resolveLimits(top.message),
     capture: resolveCapture(top.capture),
     server: Object.freeze({
@@ -141,6 +146,8 @@ export function defineConfig(input: ConfigInput | Config): Config {
       milter: serverIn.milter as string | undefined,
       workers: count('server.workers', serverIn.workers, 1, 1),
       maxConnections,
+      headersTimeout: positive('server.headersTimeout', serverIn.headersTimeout, 30_000),
+      requestTimeout: positive('server.requestTimeout', serverIn.requestTimeout, taskTimeout + 30_000),
       maxConnectionsPerAddress: count('server.maxConnectionsPerAddress', serverIn.maxConnectionsPerAddress, Math.max(1, Math.floor(maxConnections / 2)), 1),
     }),
   };

@@ -88,6 +88,12 @@ function releaseLock(lock: string): void {
  * kept, a truncated last line is dropped. Returns what it did, for the CLI.
  */
 export function tidyRecording(path: string): { entries: number; dropped: number; from: string } {
+  // a live recorder's journal is not ours to finish; a dead one's lock goes with its journal
+  const lock = `${path}.lock`;
+  const holder = existsSync(lock) ? Number(readFileSync(lock, 'utf8').trim()) : 0;
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+    throw new RecordingLockedError(`${path} is being recorded by process ${holder} (${lock}); tidy it once that process has stopped`);
+  }
   const from = existsSync(`${path}.partial`) ? `${path}.partial` : path;
   if (!existsSync(from)) throw new RecordingFormatError(`nothing to tidy: neither ${path} nor ${path}.partial exists`);
   const lines = readFileSync(from, 'utf8').split('\n');
@@ -109,5 +115,6 @@ export function tidyRecording(path: string): { entries: number; dropped: number;
   closeSync(fd);
   renameSync(tmp, path);
   if (from !== path) unlinkSync(from);
+  if (existsSync(lock)) unlinkSync(lock);
   return { entries: parsed.entries.length, dropped, from };
 }

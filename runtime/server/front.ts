@@ -3,21 +3,62 @@ import type http from 'node:http';
 import type { ConnectionGate } from './gate.ts';
 import { looksLegacy, serveLegacy, type LegacyOptions } from './legacy.ts';
 
+/** How long an HTTP connection may take at each stage, in ms. */
+export interface FrontTimeouts {
+  /** A connection that sends nothing at all. */
+  idle: number;
+  /** From the first byte (or the end of the previous response) until the request's headers are in. */
+  headers: number;
+  /** From the headers until the response is sent. */
+  request: number;
+}
+
+const headersTimedOut = JSON.stringify({ error: 'request headers took too long' });
+
 /**
  * The scan port: each connection's first bytes say whether it speaks HTTP
  * (handed to the HTTP server) or Rspamd's legacy text protocol (served
- * here). A connection that says nothing is closed after `idleTimeout`.
+ * here). `timeouts` bound each stage of an HTTP connection (node:http's own
+ * headersTimeout and requestTimeout only run on a server that listens
+ * itself, which this one does not): past one, the client gets a 408 and the
+ * descriptor is released a second later even if it never reads.
  * `gate` caps connections in all and per client address: past a cap the
  * oldest idle connection (nothing sent, a request still arriving, or a
  * keep-alive between requests: silent and slow clients) is closed to make
  * room; only when every connection within it has a request in progress is
  * the new one refused, with a 503.
  */
-export function createFront(server: http.Server, legacy: LegacyOptions, idleTimeout: number, gate: ConnectionGate): net.Server {
+export function createFront(server: http.Server, legacy: LegacyOptions, timeouts: FrontTimeouts, gate: ConnectionGate): net.Server {
+  const deadlines = new Map<Socket, NodeJS.Timeout>();
+  const release = (socket: Socket): void => {
+    setTimeout(() => socket.destroy(), 1000).unref();
+  };
+  const headersExpired = (socket: Socket): void => {
+    deadlines.delete(socket);
+    socket.end(`HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${headersTimedOut.length}\r\n\r\n${headersTimedOut}`);
+    release(socket);
+  };
+  const requestExpired = (socket: Socket, res: http.ServerResponse): void => {
+    deadlines.delete(socket);
+    if (res.headersSent) return void socket.destroy();
+    const body = JSON.stringify({ error: 'the request took too long to arrive' });
+    res.writeHead(408, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
+    release(socket);
+  };
+  const awaitHeaders = (socket: Socket): void => {
+    clearTimeout(deadlines.get(socket));
+    deadlines.set(socket, setTimeout(headersExpired, timeouts.headers, socket));
+  };
   server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const socket = req.socket;
     gate.busy(socket);
-    res.once('close', () => gate.idleAgain(socket));
+    clearTimeout(deadlines.get(socket));
+    deadlines.set(socket, setTimeout(requestExpired, timeouts.request, socket, res));
+    res.once('close', () => {
+      gate.idleAgain(socket);
+      if (!socket.destroyed) awaitHeaders(socket);
+    });
   });
   // half-open allowed, as node:http has it: spamc and Exim close their sending side and then wait for the answer
   return net.createServer({ allowHalfOpen: true }, (socket: Socket) => {
@@ -31,7 +72,11 @@ export function createFront(server: http.Server, legacy: LegacyOptions, idleTime
     }
     let first: Buffer = Buffer.alloc(0);
     let decided = false;
-    socket.setTimeout(idleTimeout, () => socket.destroy());
+    socket.setTimeout(timeouts.idle, () => socket.destroy());
+    socket.once('close', () => {
+      clearTimeout(deadlines.get(socket));
+      deadlines.delete(socket);
+    });
     const onData = (chunk: Buffer): void => {
       first = first.length ? Buffer.concat([first, chunk]) : chunk;
       // a legacy command line is short: wait for its protocol word before deciding
@@ -43,6 +88,7 @@ export function createFront(server: http.Server, legacy: LegacyOptions, idleTime
         gate.busy(socket);
         return serveLegacy(socket, first, legacy);
       }
+      awaitHeaders(socket);
       socket.pause();
       socket.unshift(first);
       server.emit('connection', socket);

@@ -76,7 +76,10 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     stats.requestError(status);
     if (res.headersSent) return void res.destroy();
     if (reason) res.statusMessage = reason;
-    sendJson(res, status, { error }, closing ? { ...headers, connection: 'close' } : headers);
+    // an error ends the connection, and its descriptor goes even when the client never reads the reply
+    const socket = res.socket;
+    res.once('finish', () => setTimeout(() => socket?.destroy(), 1000).unref());
+    sendJson(res, status, { error }, { ...headers, connection: 'close' });
   };
 
   /** Whether the request uses `method` (HEAD counts as GET); answers 405 when it does not. */
@@ -194,7 +197,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   }
 
   const server = http.createServer(
-    { maxHeaderSize: limits.maxHeaderSize, requestTimeout: config.taskTimeout + 30_000, headersTimeout: 30_000, keepAliveTimeout: 5_000 },
+    { maxHeaderSize: limits.maxHeaderSize, requestTimeout: limits.requestTimeout, headersTimeout: limits.headersTimeout, keepAliveTimeout: 5_000 },
     (req, res) => {
       const path = (req.url ?? '/').split('?', 1)[0];
       if (req.rawHeaders.length / 2 > limits.maxHeaders) {
@@ -261,7 +264,8 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
       scan: (raw, envelope) => scanCounted(raw, envelope, 'legacy'),
       onError: (code) => stats.requestError(code === 'EX_PROTOCOL' ? 400 : code === 'EX_DATAERR' ? 413 : 500),
     },
-    30_000,
+    // node:http's own timeouts, given above too, do not run on a server that does not listen itself
+    { idle: limits.headersTimeout, headers: limits.headersTimeout, request: limits.requestTimeout },
     // past a cap silent clients make room, busy ones get a 503: idle or hostile clients cannot take every descriptor
     new ConnectionGate(limits.maxConnections, limits.maxConnectionsPerAddress),
   );

@@ -11,6 +11,7 @@ import { freePort } from './net.ts';
 
 export interface RedisClusterNode {
   port: number;
+  busPort: number;
   process: ChildProcess;
 }
 
@@ -22,6 +23,8 @@ export interface LocalRedisCluster {
   masterOf(slot: number): RedisClusterNode;
   /** Kills a node (SIGKILL) and waits until the cluster is ok again, its replica promoted; resolves to how long that took in ms. */
   fail(node: RedisClusterNode): Promise<number>;
+  /** Starts a failed node again; it rejoins as a replica. */
+  restart(node: RedisClusterNode): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,7 +61,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
     for (let i = 0; i < 6; i++) {
       const port = await freePort();
       const busPort = await freePort();
-      nodes.push({ port, process: await startNode(dir, port, busPort) });
+      nodes.push({ port, busPort, process: await startNode(dir, port, busPort) });
     }
     const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 });
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
@@ -109,6 +112,11 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
         30_000,
       );
       return Date.now() - start;
+    },
+    async restart(node) {
+      node.process = await startNode(dir, node.port, node.busPort);
+      dead.delete(node);
+      await until('a restarted node back in the cluster', () => cli(node.port, 'cluster', 'info').includes('cluster_state:ok'), 30_000);
     },
     async stop() {
       for (const n of nodes) n.process.kill('SIGKILL');

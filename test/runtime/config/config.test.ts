@@ -39,6 +39,25 @@ Config('names the option, the bad value and what is allowed', () => {
   rejects({ symbols: 'A' }, /symbols is "A"; expected an array/);
 });
 
+Config('a bad value never shows a secret: neither a password option nor the credentials of a URL inside another value', () => {
+  rejects({ symbols: [A], redis: { password: 123 } }, /redis\.password is \(hidden\); expected a string/);
+  try {
+    defineConfig({ symbols: [A], redis: { servers: ['redis://:pw1@127.0.0.1:6379', 'redis://u:pw2@127.0.0.1:6380'] } } as never);
+    assert.unreachable('should throw');
+  } catch (error) {
+    const message = (error as Error).message;
+    assert.match(message, /redis\.servers is \["redis:\/\/\(hidden\)@127\.0\.0\.1:6379","redis:\/\/\(hidden\)@127\.0\.0\.1:6380"\]; expected a string/);
+    assert.not.match(message, /pw1|pw2/);
+  }
+});
+
+Config('server timeouts and connection caps have their documented defaults', () => {
+  const c = defineConfig({ symbols: [A], taskTimeout: 5000, server: { maxConnections: 100 } });
+  assert.is(c.server.headersTimeout, 30_000);
+  assert.is(c.server.requestTimeout, 35_000);
+  assert.is(c.server.maxConnectionsPerAddress, 50);
+});
+
 Config('checks symbol names and deps', () => {
   rejects({ symbols: [A, A] }, /repeats the name "A"/);
   const B = defineSymbol({ name: 'B', deps: ['MISSING'], callback() {} });

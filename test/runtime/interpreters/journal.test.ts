@@ -61,6 +61,19 @@ Journal('after a crash, tidy turns the journal into a recording that replays, dr
   assert.equal(replayed.symbols.LOOKUP.options, ['192.0.2.10']);
 });
 
+Journal('tidy refuses a journal whose recorder is still alive', async () => {
+  const path = join(dir, 'live.jsonl');
+  writeFileSync(`${path}.partial`, '');
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    writeFileSync(`${path}.lock`, String(other.pid));
+    assert.throws(() => tidyRecording(path), new RegExp(`is being recorded by process ${other.pid} .*tidy it once that process has stopped`));
+    assert.ok(existsSync(`${path}.partial`) && existsSync(`${path}.lock`));
+  } finally {
+    other.kill('SIGKILL');
+  }
+});
+
 Journal('corax scan --io record:FILE over 400 messages, SIGKILLed halfway: tidy keeps what finished, and exactly that replays', async () => {
   const messages = join(dir, 'msgs');
   const { mkdirSync } = await import('node:fs');
@@ -83,6 +96,7 @@ Journal('corax scan --io record:FILE over 400 messages, SIGKILLed halfway: tidy 
     });
   const tidy = await run(['recording', 'tidy', path]);
   assert.is(tidy.code, 0, tidy.out);
+  assert.not.ok(existsSync(`${path}.lock`), 'the dead recorder\'s lock is gone with its journal');
   const kept = Number(/(\d+) entries from/.exec(tidy.out)?.[1]);
   assert.ok(kept >= 200 && kept < 400, tidy.out);
   // every message whose effect finished replays; the others have nothing recorded

@@ -76,6 +76,54 @@ Conns('past server.maxConnectionsPerAddress an address makes room from its own s
   await done(taken);
 });
 
+Conns('slow headers and slow bodies get a 408 and lose their connection at server.headersTimeout and server.requestTimeout, even when they never read', async () => {
+  const slow = await serve(['--config', fixture('short-timeouts.config.ts')]);
+  try {
+    const connect = (from: string): Promise<net.Socket> =>
+      new Promise((resolve, reject) => {
+        const s = net.connect({ port: slow.port, host: '127.0.0.1', localAddress: from }, () => resolve(s));
+        s.on('error', reject);
+      });
+    const received = new Map<net.Socket, string>();
+    // slowloris: a request line, then a header byte every 100 ms, never reading
+    const loris = await Promise.all(Array.from({ length: 10 }, () => connect('127.0.0.2')));
+    // slow bodies from another address: headers in full, then a trickle of the body; these are busy and never evicted
+    const bodies = await Promise.all(Array.from({ length: 10 }, () => connect('127.0.0.3')));
+    for (const s of [...loris, ...bodies]) {
+      received.set(s, '');
+      s.on('data', (d) => received.set(s, received.get(s) + String(d)));
+    }
+    for (const s of loris) s.write('POST /checkv2 HTTP/1.1\r\nX');
+    for (const s of bodies) s.write('POST /checkv2 HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nx');
+    const drip = setInterval(() => {
+      for (const s of loris) if (!s.destroyed) s.write('a');
+      for (const s of bodies) if (!s.destroyed) s.write('x');
+    }, 100);
+    try {
+      // with both addresses at the server's cap of 20, everyone else waits: until the deadlines free the room
+      await Promise.all([...loris, ...bodies].map(closed));
+    } finally {
+      clearInterval(drip);
+    }
+    for (const s of loris) assert.match(received.get(s)!, /^HTTP\/1\.1 408 Request Timeout\r\n[\s\S]*request headers took too long/);
+    for (const s of bodies) assert.match(received.get(s)!, /^HTTP\/1\.1 408 Request Timeout\r\n[\s\S]*the request took too long to arrive/);
+    const res = await fetch(`${slow.url}/checkv2`, { method: 'POST', body: 'Subject: hi\r\n\r\nx\r\n' });
+    assert.is(res.status, 200);
+    await res.text();
+  } finally {
+    await slow.stop();
+  }
+});
+
+Conns('an error reply ends the connection', async () => {
+  const s = await open('127.0.0.5');
+  let reply = '';
+  s.on('data', (d) => (reply += d));
+  s.write('GET /nope HTTP/1.1\r\nHost: x\r\n\r\n');
+  await closed(s);
+  assert.match(reply, /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*\r\nconnection: close\r\n/i);
+});
+
 Conns('1,100 silent and slow clients against a server under ulimit -n 1024: a normal scan still succeeds, and the descriptors come back', async () => {
   const { spawn } = await import('node:child_process');
   const { bin } = await import('../../support/corax-process.ts');
