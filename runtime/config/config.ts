@@ -6,6 +6,7 @@ import { parseHostPort } from '../../effects/host-port.ts';
 import type { SymbolDefinition } from '../scan/symbol.ts';
 import { resolveLimits, type MessageLimits } from '../scan/mime/limits.ts';
 import { resolveCapture, type CaptureConfig, type CaptureInput } from '../corpus/capture-config.ts';
+import { base32Decode, base32Encode, HttpCryptKey } from '../server/httpcrypt.ts';
 import '../families.ts';
 
 /** Actions in order of severity, Rspamd's names. */
@@ -38,6 +39,13 @@ export interface ServerConfig {
   maxConnectionsPerAddress?: number;
   /** `host:port` for the milter listener (Postfix, Sendmail); off when unset. */
   milter?: string;
+  /**
+   * A keypair made by `rspamadm keypair` (its `privkey`, base32; the other
+   * fields it prints may be given too and are checked): requests encrypted
+   * to its public key (`rspamc --key`, an encrypting rspamd_proxy) are
+   * decrypted and answered encrypted, as Rspamd's `keypair` does.
+   */
+  keypair?: { privkey: string; pubkey?: string; id?: string; type?: string; algorithm?: string; encoding?: string };
 }
 
 /** The family sections a config may have (`http`, `dns`, `tcp`, `redis`, and any registered family's). */
@@ -67,7 +75,7 @@ export type Config = {
   readonly taskTimeout: number;
   readonly message: Readonly<MessageLimits>;
   readonly capture: Readonly<CaptureConfig> | null;
-  readonly server: Readonly<Required<Omit<ServerConfig, 'password' | 'milter'>>> & { readonly password?: string; readonly milter?: string };
+  readonly server: Readonly<Required<Omit<ServerConfig, 'password' | 'milter' | 'keypair'>>> & { readonly password?: string; readonly milter?: string; readonly keypair?: HttpCryptKey };
 } & FamilySettingsOf;
 
 export { ConfigError };
@@ -123,7 +131,7 @@ export function defineConfig(input: ConfigInput | Config): Config {
   }
 
   const serverIn = section('server', top.server);
-  onlyKeys('server', serverIn, ['bind', 'maxBodySize', 'maxHeaders', 'maxHeaderSize', 'password', 'workers', 'milter', 'maxConnections', 'maxConnectionsPerAddress', 'headersTimeout', 'requestTimeout']);
+  onlyKeys('server', serverIn, ['bind', 'maxBodySize', 'maxHeaders', 'maxHeaderSize', 'password', 'workers', 'milter', 'maxConnections', 'maxConnectionsPerAddress', 'headersTimeout', 'requestTimeout', 'keypair']);
   if (serverIn.milter !== undefined && (typeof serverIn.milter !== 'string' || !isHostPort(serverIn.milter))) invalid('server.milter', serverIn.milter, '"host:port", e.g. "127.0.0.1:11332"');
   if (serverIn.bind !== undefined && (typeof serverIn.bind !== 'string' || !isHostPort(serverIn.bind))) invalid('server.bind', serverIn.bind, '"host:port", e.g. "127.0.0.1:11333"');
   if (serverIn.password !== undefined && (typeof serverIn.password !== 'string' || serverIn.password === '')) invalid('server.password', serverIn.password, 'a non-empty string');
@@ -144,6 +152,7 @@ export function defineConfig(input: ConfigInput | Config): Config {
       maxHeaderSize: count('server.maxHeaderSize', serverIn.maxHeaderSize, 16 * 1024, 1024),
       password: serverIn.password as string | undefined,
       milter: serverIn.milter as string | undefined,
+      keypair: serverIn.keypair === undefined ? undefined : resolveKeypair(serverIn.keypair),
       workers: count('server.workers', serverIn.workers, 1, 1),
       maxConnections,
       headersTimeout: positive('server.headersTimeout', serverIn.headersTimeout, 30_000),
@@ -154,6 +163,24 @@ export function defineConfig(input: ConfigInput | Config): Config {
   for (const s of sections) config[s.key] = s.resolve(top[s.key]);
   Object.defineProperty(config, CONFIG, { value: true });
   return Object.freeze(config) as unknown as Config;
+}
+
+/** `server.keypair`, checked: a curve25519 key exchange keypair in base32, its public key and id matching the private key when given. */
+function resolveKeypair(value: unknown): HttpCryptKey {
+  const k = section('server.keypair', value);
+  onlyKeys('server.keypair', k, ['privkey', 'pubkey', 'id', 'type', 'algorithm', 'encoding']);
+  const expect = (key: string, allowed: string): void => {
+    if (k[key] !== undefined && k[key] !== allowed) invalid(`server.keypair.${key}`, k[key], `"${allowed}" (the only kind corax decrypts: rspamadm keypair's default)`);
+  };
+  expect('type', 'kex');
+  expect('algorithm', 'curve25519');
+  expect('encoding', 'base32');
+  const privkey = typeof k.privkey === 'string' ? base32Decode(k.privkey) : null;
+  if (!privkey || privkey.length !== 32) invalid('server.keypair.privkey', k.privkey, 'the base32 privkey rspamadm keypair prints (52 characters)');
+  const key = new HttpCryptKey(privkey);
+  if (k.pubkey !== undefined && k.pubkey !== base32Encode(key.publicKey)) invalid('server.keypair.pubkey', k.pubkey, `the privkey's public key, ${base32Encode(key.publicKey)}`);
+  if (k.id !== undefined && (typeof k.id !== 'string' || !k.id.startsWith(base32Encode(key.shortId)))) invalid('server.keypair.id', k.id, 'the id rspamadm keypair printed with this privkey');
+  return key;
 }
 
 /** The soft open-file limit (Linux's /proc/self/limits) less room for peers, logs and pools; 4096 at most. */

@@ -50,8 +50,11 @@ export function createFront(server: http.Server, legacy: LegacyOptions, timeouts
     clearTimeout(deadlines.get(socket));
     deadlines.set(socket, setTimeout(headersExpired, timeouts.headers, socket));
   };
+  // connections this front let in (the HTTP server may also serve in-memory ones: decrypted requests)
+  const ours = new WeakSet<Socket>();
   server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const socket = req.socket;
+    if (!ours.has(socket)) return;
     gate.busy(socket);
     clearTimeout(deadlines.get(socket));
     deadlines.set(socket, setTimeout(requestExpired, timeouts.request, socket, res));
@@ -70,6 +73,7 @@ export function createFront(server: http.Server, legacy: LegacyOptions, timeouts
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
+    ours.add(socket);
     let first: Buffer = Buffer.alloc(0);
     let decided = false;
     socket.setTimeout(timeouts.idle, () => socket.destroy());

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ScanResult } from '../scan/scan.ts';
 import type { Envelope } from '../scan/task.ts';
@@ -14,6 +15,7 @@ import { ServerMetrics, serveClusterMetrics } from './metrics.ts';
 import { createLiveInterpreter } from '../interpreters/live.ts';
 import { use } from '../interpreters/use.ts';
 import { createFront } from './front.ts';
+import { open, seal, type HttpCryptKey } from './httpcrypt.ts';
 import { ConnectionGate } from './gate.ts';
 import { decodeBody, encodeReply } from './compression.ts';
 import { readShm } from './shm.ts';
@@ -97,7 +99,6 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   };
 
   function check(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (req.headers.key) return refuseEncrypted(req, res);
     const compression = req.headers.compression === undefined ? undefined : String(req.headers.compression);
     if (compression !== undefined && compression.toLowerCase() !== 'zstd') {
       req.resume();
@@ -190,10 +191,67 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     );
   }
 
-  /** Rspamd's encrypted requests (`rspamc --key`): refused, with the reason where rspamc looks for it. */
+  /** An encrypted request to a server without a keypair: refused, with the reason (rspamc, expecting an encrypted answer, cannot print it). */
+  /**
+   * An encrypted request (`rspamc --key`): the body opened with the shared
+   * key is a whole HTTP request, served by this same server on an in-memory
+   * connection; what it answers is sealed and sent back. A request for
+   * another key, or one that does not open, is closed without a reply, as
+   * Rspamd does (the client cannot read anything else).
+   */
+  function encrypted(key: HttpCryptKey, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const peer = key.peer(String(req.headers.key));
+    const refuse = (reason: string): void => {
+      stats.requestError(400);
+      logger.warn({ peer: req.socket.remoteAddress, reason }, `encrypted request refused: ${reason}`);
+      req.resume();
+      res.destroy();
+    };
+    if (typeof peer === 'string') return refuse(peer);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limits.maxBodySize + 40) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > limits.maxBodySize + 40) return refuse(`the encrypted message is larger than server.maxBodySize (${limits.maxBodySize} bytes)`);
+      const shared = key.shared(peer);
+      const plain = open(shared, Buffer.concat(chunks));
+      if (!plain) return refuse('the body does not decrypt with this server\'s key');
+      const answer: Buffer[] = [];
+      let sent = false;
+      const reply = (): void => {
+        if (sent) return;
+        sent = true;
+        if (!answer.length) return void res.destroy();
+        const sealed = seal(shared, Buffer.concat(answer));
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': sealed.length, connection: 'close' });
+        res.end(sealed);
+      };
+      const inner = new Duplex({
+        read() {},
+        write(chunk: Buffer, _encoding, done) {
+          answer.push(chunk);
+          done();
+        },
+        final(done) {
+          done();
+          reply();
+        },
+      });
+      inner.on('error', () => {});
+      inner.once('close', reply);
+      // the inner request comes from where the outer one did (Shm and logs look at it)
+      Object.defineProperty(inner, 'remoteAddress', { value: req.socket.remoteAddress });
+      server.emit('connection', inner);
+      inner.push(plain);
+    });
+  }
+
   function refuseEncrypted(req: http.IncomingMessage, res: http.ServerResponse): void {
     req.resume();
-    fail(res, 400, 'encrypted requests are not supported; drop --key (rspamc) or encryption on the proxy upstream', { connection: 'close' }, 'Encrypted requests are not supported by corax, drop the key');
+    fail(res, 400, 'this server takes no encrypted requests: give it server.keypair (made by rspamadm keypair), or drop --key (rspamc) or the key of the proxy upstream', { connection: 'close' }, 'No keypair for encrypted requests: set server.keypair or drop the key');
   }
 
   const server = http.createServer(
@@ -204,6 +262,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
         req.resume();
         return fail(res, 431, `too many request headers (server.maxHeaders is ${limits.maxHeaders})`, { connection: 'close' });
       }
+      if (req.headers.key !== undefined) return limits.keypair ? encrypted(limits.keypair, req, res) : refuseEncrypted(req, res);
       switch (path) {
         case '/checkv2':
         case '/check':

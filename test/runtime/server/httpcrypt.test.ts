@@ -1,0 +1,112 @@
+// Rspamd's encrypted HTTP: rspamc --key and rspamd_proxy with a keyed upstream, against corax serve with server.keypair.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineConfig } from '../../../index.ts';
+import { base32Decode, base32Encode, HttpCryptKey, open, seal } from '../../../runtime/server/httpcrypt.ts';
+import { fixture, serve, type ServeProcess } from '../../support/corax-process.ts';
+import { program, run } from '../../support/mta.ts';
+import { freePort } from '../../support/net.ts';
+import { keypair } from '../../fixtures/keypair.config.ts';
+
+// another keypair rspamadm made: a client that encrypts to it is not talking to this server
+const otherPubkey = 'n6aw1tt6hix8ufxquqarhuz3hgqqzisiaq7rzz3zntkhkwcko9my';
+const message = (subject: string): string => `From: sender@corax.test\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@corax.test>\r\n\r\nbody\r\n`;
+
+let corax: ServeProcess;
+let dir = '';
+let proxy: ChildProcess | undefined;
+
+const Crypt = suite('encrypted requests (server.keypair)');
+Crypt.before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'corax-httpcrypt-'));
+  corax = await serve(['--config', fixture('keypair.config.ts')]);
+});
+Crypt.after(async () => {
+  if (proxy && proxy.exitCode === null) {
+    const exited = new Promise((r) => proxy!.once('exit', r));
+    proxy.kill('SIGTERM');
+    await exited;
+  }
+  await corax.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+Crypt('the key: Rspamd\'s base32 both ways, and the public key and id rspamadm printed for the private key', () => {
+  const key = new HttpCryptKey(base32Decode(keypair.privkey)!);
+  assert.is(base32Encode(key.publicKey), keypair.pubkey);
+  assert.ok(keypair.id.startsWith(base32Encode(key.shortId)));
+  assert.is(base32Encode(base32Decode(keypair.pubkey)!), keypair.pubkey);
+  assert.is(base32Decode('not base32!'), null);
+  // sealed for a peer, opened by it; a flipped byte does not open
+  const peer = new HttpCryptKey(Buffer.alloc(32, 7));
+  const sealed = seal(key.shared(peer.publicKey), Buffer.from('hello'));
+  assert.is(String(open(peer.shared(key.publicKey), sealed)), 'hello');
+  sealed[sealed.length - 1] ^= 1;
+  assert.is(open(peer.shared(key.publicKey), sealed), null);
+});
+
+Crypt('a keypair that is not what rspamadm makes is refused, naming the field', () => {
+  assert.throws(() => defineConfig({ symbols: [], server: { keypair: { privkey: 'short' } } }), /server\.keypair\.privkey is \(hidden\); expected the base32 privkey rspamadm keypair prints/);
+  assert.throws(() => defineConfig({ symbols: [], server: { keypair: { ...keypair, pubkey: otherPubkey } } }), /server\.keypair\.pubkey is \(hidden\); expected the privkey's public key, q1jm/);
+  assert.throws(() => defineConfig({ symbols: [], server: { keypair: { ...keypair, algorithm: 'nistp256' } } }), /server\.keypair\.algorithm is "nistp256"; expected "curve25519"/);
+});
+
+Crypt('rspamc --key: the scan is decrypted, and its result comes back encrypted and printed (plain and zstd)', () => {
+  const rspamc = program('rspamc');
+  const out = run(rspamc, ['-h', `127.0.0.1:${corax.port}`, '--key', keypair.pubkey, 'symbols'], message('header me'));
+  assert.is(out.status, 0, out.stdout + out.stderr);
+  assert.match(out.stdout, /Action: add header/);
+  assert.match(out.stdout, /Symbol: WANTS_HEADER \(7\.00\)\[header me\]/);
+  const zstd = run(rspamc, ['-h', `127.0.0.1:${corax.port}`, '--key', keypair.pubkey, '-z', 'symbols'], message('reject me'));
+  assert.is(zstd.status, 0, zstd.stdout + zstd.stderr);
+  assert.match(zstd.stdout, /Action: reject/);
+});
+
+Crypt('rspamc --key: an error comes back encrypted too, and rspamc prints it', () => {
+  const rspamc = program('rspamc');
+  // /stat without the server's password
+  const out = run(rspamc, ['-h', `127.0.0.1:${corax.port}`, '--key', keypair.pubkey, '-j', 'stat'], '');
+  assert.is(out.status, 1);
+  assert.match(out.stdout + out.stderr, /HTTP error: 403, Forbidden/);
+  assert.match(out.stdout + out.stderr, /wrong or missing Password header \(server\.password\)/);
+  const ok = run(rspamc, ['-h', `127.0.0.1:${corax.port}`, '--key', keypair.pubkey, '-P', 'sekrit', 'stat'], '');
+  assert.is(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /Messages scanned: \d+/);
+});
+
+Crypt('rspamc --key with another server\'s key: closed without a reply, as Rspamd does, and logged', async () => {
+  const out = run(program('rspamc'), ['-h', `127.0.0.1:${corax.port}`, '--key', otherPubkey, 'symbols'], message('hello'));
+  assert.is(out.status, 1);
+  assert.match(out.stdout + out.stderr, /IO read error: unexpected EOF/);
+  const logged = (): boolean => corax.logs.some((l) => /^encrypted request refused: the request is encrypted for key id 446sqskd, not this server's ht9khwez/.test(String(l.msg)));
+  // the server's log is written asynchronously
+  for (let i = 0; i < 100 && !logged(); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(logged());
+});
+
+Crypt('rspamd_proxy with corax as an encrypted upstream (key = the server\'s pubkey): rspamc through the proxy gets corax\'s result', async () => {
+  const rspamd = program('rspamd');
+  const rspamc = program('rspamc');
+  const port = await freePort();
+  const home = join(dir, 'proxy');
+  mkdirSync(join(home, 'db'), { recursive: true });
+  writeFileSync(
+    join(home, 'rspamd.conf'),
+    `options { pidfile = "${home}/rspamd.pid"; dbdir = "${home}/db"; }\nlogging { type = "file"; filename = "${home}/rspamd.log"; level = "info"; }\nworker "rspamd_proxy" {\n  bind_socket = "127.0.0.1:${port}";\n  self_scan = no;\n  upstream "local" { default = yes; hosts = "127.0.0.1:${corax.port}"; key = "${keypair.pubkey}"; }\n  count = 1;\n}\n`,
+  );
+  proxy = spawn(rspamd, ['-c', join(home, 'rspamd.conf'), '-f', '-u', 'root', '-g', 'root', '-i'], { stdio: 'ignore' });
+  let out = '';
+  for (let i = 0; i < 120; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    out = run(rspamc, ['-h', `127.0.0.1:${port}`, 'symbols'], message('header me')).stdout;
+    if (/Symbol: WANTS_HEADER/.test(out)) break;
+  }
+  assert.match(out, /Action: add header/);
+  assert.match(out, /Symbol: WANTS_HEADER \(7\.00\)\[header me\]/);
+});
+
+Crypt.run();
