@@ -14,7 +14,8 @@ case "${1:-}" in
     fi
     mkdir -p "$dir"
     loglevel=${RSPAMD_LOG_LEVEL:-warning}
-    subst() { sed -e "s|@LOGLEVEL@|$loglevel|g" -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@DNS@|$dns|g" -e "s|@HTTP@|$http|g" \
+    workers=${RSPAMD_WORKERS:-1}
+    subst() { sed -e "s|@LOGLEVEL@|$loglevel|g" -e "s|@WORKERS@|$workers|g" -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@DNS@|$dns|g" -e "s|@HTTP@|$http|g" \
                   -e "s|@TCP_PORT@|$tcp_port|g" -e "s|@REDIS@|$redis|g" -e "s|@PREFIX@|$prefix|g" "$1"; }
     subst "$here/rspamd.conf.in" > "$dir/rspamd.conf"
     subst "$here/rules-$form.lua.in" > "$dir/rules.lua"
