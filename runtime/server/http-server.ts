@@ -199,6 +199,9 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
    * another key, or one that does not open, is closed without a reply, as
    * Rspamd does (the client cannot read anything else).
    */
+  /** In-memory connections of decrypted requests, and how each sends its sealed reply. */
+  const innerReplies = new WeakMap<object, () => void>();
+
   function encrypted(key: HttpCryptKey, req: http.IncomingMessage, res: http.ServerResponse): void {
     const peer = key.peer(String(req.headers.key));
     const refuse = (reason: string): void => {
@@ -242,6 +245,8 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
       });
       inner.on('error', () => {});
       inner.once('close', reply);
+      // one request per encrypted message: its reply is sent when the response is written, even if the inner request asked to keep alive
+      innerReplies.set(inner, () => setImmediate(reply));
       // the inner request comes from where the outer one did (Shm and logs look at it)
       Object.defineProperty(inner, 'remoteAddress', { value: req.socket.remoteAddress });
       server.emit('connection', inner);
@@ -257,6 +262,8 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   const server = http.createServer(
     { maxHeaderSize: limits.maxHeaderSize, requestTimeout: limits.requestTimeout, headersTimeout: limits.headersTimeout, keepAliveTimeout: 5_000 },
     (req, res) => {
+      const encryptedReply = innerReplies.get(req.socket);
+      if (encryptedReply) res.once('finish', encryptedReply);
       const path = (req.url ?? '/').split('?', 1)[0];
       if (req.rawHeaders.length / 2 > limits.maxHeaders) {
         req.resume();

@@ -88,6 +88,35 @@ Crypt('rspamc --key with another server\'s key: closed without a reply, as Rspam
   assert.ok(logged());
 });
 
+Crypt('an encrypted HTTP/1.1 keep-alive request is answered at once, and a body that does not decrypt is closed unanswered', async () => {
+  const net = await import('node:net');
+  const client = new HttpCryptKey(Buffer.alloc(32, 9));
+  const server = new HttpCryptKey(base32Decode(keypair.privkey)!);
+  const shared = client.shared(server.publicKey);
+  const exchange = (body: Buffer): Promise<Buffer> =>
+    new Promise((resolve) => {
+      const s = net.connect(corax.port, '127.0.0.1', () => {
+        s.write(`POST /post HTTP/1.1\r\nHost: x\r\nKey: ${base32Encode(server.shortId)}=${base32Encode(client.publicKey)}\r\nContent-Length: ${body.length}\r\n\r\n`);
+        s.write(body);
+      });
+      const got: Buffer[] = [];
+      s.on('data', (d) => got.push(d));
+      s.on('close', () => resolve(Buffer.concat(got)));
+      s.on('error', () => resolve(Buffer.concat(got)));
+    });
+  const msg = message('header me');
+  const inner = Buffer.from(`POST /checkv2 HTTP/1.1\r\nHost: x\r\nContent-Length: ${msg.length}\r\n\r\n${msg}`);
+  const answer = await exchange(seal(shared, inner));
+  const head = answer.indexOf('\r\n\r\n');
+  assert.match(answer.subarray(0, head).toString(), /^HTTP\/1\.1 200 OK\r\n[\s\S]*content-type: application\/octet-stream/i);
+  const opened = open(shared, answer.subarray(head + 4));
+  assert.ok(opened, 'the reply opens with the shared key');
+  assert.match(String(opened), /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n\{"is_skipped":false,"score":7\.0/);
+  const tampered = seal(shared, inner);
+  tampered[30] ^= 1;
+  assert.is((await exchange(tampered)).length, 0);
+});
+
 Crypt('rspamd_proxy with corax as an encrypted upstream (key = the server\'s pubkey): rspamc through the proxy gets corax\'s result', async () => {
   const rspamd = program('rspamd');
   const rspamc = program('rspamc');
