@@ -2,7 +2,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRequire } from 'node:module';
-import { createLiveInterpreter, createScanner, defineConfig, defineSymbol, redis } from '../../index.ts';
+import { createLiveInterpreter, createScanner, defineConfig, redis } from '../../index.ts';
+import { COUNTED } from '../fixtures/failover-counter.ts';
 import { outcome } from '../support/live.ts';
 import { silent } from '../support/logger.ts';
 import { startRedisCluster, type LocalRedisCluster } from '../support/redis-cluster.ts';
@@ -74,20 +75,7 @@ Cluster('a config with cluster and a database other than 0 is refused', () => {
 });
 
 Cluster('a master killed during a run of scans: its replica takes over, every scan answers, only pipelines in flight on the dead master see an error', async () => {
-  const COUNT = defineSymbol({
-    name: 'COUNTED',
-    score: 0,
-    mime: false,
-    *callback(task) {
-      const [, conn] = yield* redis.connect(redis.params());
-      conn!.addCmd('INCR', ['{failover}:scans']);
-      conn!.addCmd('GET', ['{failover}:scans']);
-      const [err, replies] = yield* conn!.exec();
-      if (err) return task.insertResult('COUNTED', 1, `error ${err.code}`);
-      task.insertResult('COUNTED', 1, String(replies[1]![1]));
-    },
-  });
-  const scanner = createScanner({ symbols: [COUNT], taskTimeout: 10_000, redis: { cluster: cluster.seeds, prefix, timeout: 5000 } }, { logger: silent });
+  const scanner = createScanner({ symbols: [COUNTED], taskTimeout: 10_000, redis: { cluster: cluster.seeds, prefix, timeout: 5000 } }, { logger: silent });
   const victim = cluster.masterOf(keySlot(`${prefix}{failover}:scans`));
   const outcomes: string[] = [];
   let running = true;

@@ -24,3 +24,44 @@ export function run(cmd: string, args: string[], input?: string): { status: numb
 }
 
 export { execFileSync };
+
+export interface RspamdProxy {
+  port: number;
+  /** What rspamc printed through the proxy once it answered. */
+  firstAnswer: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Rspamd's proxy worker (self_scan = no) in `home`, with corax at
+ * `upstreamPort` as its only upstream (encrypted to `key` when given);
+ * resolves once rspamc through it gets an answer that matches `ready`.
+ */
+export async function startRspamdProxy(home: string, upstreamPort: number, ready: { message: string; expect: RegExp }, key?: string): Promise<RspamdProxy> {
+  const { spawn } = await import('node:child_process');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { freePort } = await import('./net.ts');
+  const rspamd = program('rspamd');
+  const rspamc = program('rspamc');
+  const port = await freePort();
+  mkdirSync(join(home, 'db'), { recursive: true });
+  writeFileSync(
+    join(home, 'rspamd.conf'),
+    `options { pidfile = "${home}/rspamd.pid"; dbdir = "${home}/db"; }\nlogging { type = "file"; filename = "${home}/rspamd.log"; level = "info"; }\nworker "rspamd_proxy" {\n  bind_socket = "127.0.0.1:${port}";\n  self_scan = no;\n  upstream "local" { default = yes; hosts = "127.0.0.1:${upstreamPort}";${key ? ` key = "${key}";` : ''} }\n  count = 1;\n}\n`,
+  );
+  const child = spawn(rspamd, ['-c', join(home, 'rspamd.conf'), '-f', '-u', 'root', '-g', 'root', '-i'], { stdio: 'ignore' });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  let out = '';
+  for (let i = 0; i < 120; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    out = run(rspamc, ['-h', `127.0.0.1:${port}`, 'symbols'], ready.message).stdout;
+    if (ready.expect.test(out)) break;
+  }
+  return { port, stop, firstAnswer: out };
+}

@@ -1,15 +1,13 @@
 // Rspamd's encrypted HTTP: rspamc --key and rspamd_proxy with a keyed upstream, against corax serve with server.keypair.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '../../../index.ts';
 import { base32Decode, base32Encode, HttpCryptKey, open, seal } from '../../../runtime/server/httpcrypt.ts';
 import { fixture, serve, type ServeProcess } from '../../support/corax-process.ts';
-import { program, run } from '../../support/mta.ts';
-import { freePort } from '../../support/net.ts';
+import { program, run, startRspamdProxy, type RspamdProxy } from '../../support/mta.ts';
 import { keypair } from '../../fixtures/keypair.config.ts';
 
 // another keypair rspamadm made: a client that encrypts to it is not talking to this server
@@ -18,7 +16,7 @@ const message = (subject: string): string => `From: sender@corax.test\r\nSubject
 
 let corax: ServeProcess;
 let dir = '';
-let proxy: ChildProcess | undefined;
+let proxy: RspamdProxy | undefined;
 
 const Crypt = suite('encrypted requests (server.keypair)');
 Crypt.before(async () => {
@@ -26,11 +24,7 @@ Crypt.before(async () => {
   corax = await serve(['--config', fixture('keypair.config.ts')]);
 });
 Crypt.after(async () => {
-  if (proxy && proxy.exitCode === null) {
-    const exited = new Promise((r) => proxy!.once('exit', r));
-    proxy.kill('SIGTERM');
-    await exited;
-  }
+  await proxy?.stop();
   await corax.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -118,24 +112,9 @@ Crypt('an encrypted HTTP/1.1 keep-alive request is answered at once, and a body 
 });
 
 Crypt('rspamd_proxy with corax as an encrypted upstream (key = the server\'s pubkey): rspamc through the proxy gets corax\'s result', async () => {
-  const rspamd = program('rspamd');
-  const rspamc = program('rspamc');
-  const port = await freePort();
-  const home = join(dir, 'proxy');
-  mkdirSync(join(home, 'db'), { recursive: true });
-  writeFileSync(
-    join(home, 'rspamd.conf'),
-    `options { pidfile = "${home}/rspamd.pid"; dbdir = "${home}/db"; }\nlogging { type = "file"; filename = "${home}/rspamd.log"; level = "info"; }\nworker "rspamd_proxy" {\n  bind_socket = "127.0.0.1:${port}";\n  self_scan = no;\n  upstream "local" { default = yes; hosts = "127.0.0.1:${corax.port}"; key = "${keypair.pubkey}"; }\n  count = 1;\n}\n`,
-  );
-  proxy = spawn(rspamd, ['-c', join(home, 'rspamd.conf'), '-f', '-u', 'root', '-g', 'root', '-i'], { stdio: 'ignore' });
-  let out = '';
-  for (let i = 0; i < 120; i++) {
-    await new Promise((r) => setTimeout(r, 250));
-    out = run(rspamc, ['-h', `127.0.0.1:${port}`, 'symbols'], message('header me')).stdout;
-    if (/Symbol: WANTS_HEADER/.test(out)) break;
-  }
-  assert.match(out, /Action: add header/);
-  assert.match(out, /Symbol: WANTS_HEADER \(7\.00\)\[header me\]/);
+  proxy = await startRspamdProxy(join(dir, 'proxy'), corax.port, { message: message('header me'), expect: /Symbol: WANTS_HEADER/ }, keypair.pubkey);
+  assert.match(proxy.firstAnswer, /Action: add header/);
+  assert.match(proxy.firstAnswer, /Symbol: WANTS_HEADER \(7\.00\)\[header me\]/);
 });
 
 Crypt.run();

@@ -1,15 +1,13 @@
 // corax behind the real programs mail servers use to reach Rspamd: Exim, spamc, Rspamd's proxy (rspamc through it), and the legacy protocol itself.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { fixture, serve, type ServeProcess } from '../../support/corax-process.ts';
-import { freePort } from '../../support/net.ts';
-import { program, run } from '../../support/mta.ts';
+import { program, run, startRspamdProxy, type RspamdProxy } from '../../support/mta.ts';
 
 let corax: ServeProcess;
 let dir = '';
@@ -126,37 +124,17 @@ Clients('Exim (variant=rspamd, exim -bs): ham accepted, add header and its score
   assert.not.match(log, /spamd servers failed|cannot parse/);
 });
 
-let proxy: ChildProcess | null = null;
+let proxy: RspamdProxy | undefined;
 
 Clients('rspamc through rspamd_proxy (self_scan = no, corax as the upstream) prints corax\'s symbols', async () => {
-  const rspamd = program('rspamd');
-  const rspamc = program('rspamc');
-  const port = await freePort();
-  const home = join(dir, 'proxy');
-  mkdirSync(join(home, 'db'), { recursive: true });
-  writeFileSync(
-    join(home, 'rspamd.conf'),
-    `options { pidfile = "${home}/rspamd.pid"; dbdir = "${home}/db"; }\nlogging { type = "file"; filename = "${home}/rspamd.log"; level = "info"; }\nworker "rspamd_proxy" {\n  bind_socket = "127.0.0.1:${port}";\n  self_scan = no;\n  upstream "local" { default = yes; hosts = "127.0.0.1:${corax.port}"; }\n  count = 1;\n}\n`,
-  );
-  proxy = spawn(rspamd, ['-c', join(home, 'rspamd.conf'), '-f', '-u', 'root', '-g', 'root', '-i'], { stdio: 'ignore' });
-  let out = '';
-  for (let i = 0; i < 120; i++) {
-    await new Promise((r) => setTimeout(r, 250));
-    const r = run(rspamc, ['-h', `127.0.0.1:${port}`, 'symbols'], message('header me'));
-    out = r.stdout;
-    if (/Symbol: WANTS_HEADER/.test(out)) break;
-  }
-  assert.match(out, /Action: add header/);
-  assert.match(out, /Score: 7\.00 \/ 15\.00/);
-  assert.match(out, /Symbol: WANTS_HEADER \(7\.00\)\[header me\]/);
+  proxy = await startRspamdProxy(join(dir, 'proxy'), corax.port, { message: message('header me'), expect: /Symbol: WANTS_HEADER/ });
+  assert.match(proxy.firstAnswer, /Action: add header/);
+  assert.match(proxy.firstAnswer, /Score: 7\.00 \/ 15\.00/);
+  assert.match(proxy.firstAnswer, /Symbol: WANTS_HEADER \(7\.00\)\[header me\]/);
 });
 
 Clients.after(async () => {
-  if (proxy && proxy.exitCode === null) {
-    const exited = new Promise((r) => proxy!.once('exit', r));
-    proxy.kill('SIGTERM');
-    await exited;
-  }
+  await proxy?.stop();
 });
 
 const Http = suite('/checkv2 as Rspamd\'s proxy and rspamc send it');
