@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startPeers } from './peers.ts';
 import { fmt, machine, median, quick, report } from './lib.ts';
-import { cpuMs, freePort, peakRss, processServer, waitHealthy, wrkLoad, type Run, type Server } from './harness.ts';
+import { cpuMs, freePort, packageUnderTest, peakRss, processServer, waitHealthy, wrkLoad, type Run, type Server } from './harness.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const arg = (name: string, fallback: number): number => {
@@ -32,7 +32,8 @@ const redisHost = `${redisUrl.hostname}:${redisUrl.port || 6379}`;
 const prefix = `corax-bench-e2e:${process.pid}:`;
 
 const peers = await startPeers();
-const env = { ...process.env, BENCH_HTTP: peers.http, BENCH_DNS: peers.dns, BENCH_TCP_PORT: String(peers.tcp.port), BENCH_REDIS_PREFIX: prefix };
+const built = packageUnderTest(quick);
+const env = { ...process.env, ...built.env, BENCH_HTTP: peers.http, BENCH_DNS: peers.dns, BENCH_TCP_PORT: String(peers.tcp.port), BENCH_REDIS_PREFIX: prefix };
 const servers: Server[] = [];
 const stopAll = async (): Promise<void> => {
   for (const s of servers) await s.stop();
@@ -118,7 +119,7 @@ try {
   const out = report(
     'End to end: corax serve, hand-written async/await, Rspamd 3.4',
     [
-      `Machine: ${machine()}; the load generator is wrk (one thread, bench/e2e/post.lua, which counts a reply without all four symbols as an error), peers (HTTP, DNS, TCP) in one Node process, Redis at ${redisUrl.href}, all on the same 2 cores. Command: \`npm run bench:e2e\`. A 3 KB message; four rules: an HTTP GET, a DNS A lookup of the X-Lookup request header, a TCP PING/PONG, a Redis pipeline (GET + INCR). "Rules read the body": each rule also reads the URLs, text and subject (corax parses the message; the hand-written server parses it through corax's message layer; Rspamd always parses it). One worker each. Rspamd's coroutine rules only at concurrency 1 (3.4 crashes its worker at 2; see its facts), and it answers every request with Connection: close. Server CPU per scan is the process tree's user+system time over the requests wrk counted.`,
+      `Machine: ${machine()}; the load generator is wrk (one thread, bench/e2e/post.lua, which counts a reply without all four symbols as an error), peers (HTTP, DNS, TCP) in one Node process, Redis at ${redisUrl.href}, all on the same 2 cores. corax runs from ${built.label}. Command: \`npm run bench:e2e\`. A 3 KB message; four rules: an HTTP GET, a DNS A lookup of the X-Lookup request header, a TCP PING/PONG, a Redis pipeline (GET + INCR). "Rules read the body": each rule also reads the URLs, text and subject (corax parses the message; the hand-written server parses it through corax's message layer; Rspamd always parses it). One worker each. Rspamd's coroutine rules only at concurrency 1 (3.4 crashes its worker at 2; see its facts), and it answers every request with Connection: close. Server CPU per scan is the process tree's user+system time over the requests wrk counted.`,
       '',
       ...sections.flatMap((s) => [s, '']),
       '| goal | figure | |',

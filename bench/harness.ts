@@ -140,3 +140,14 @@ export function cpuMs(pid: number): number {
   for (const child of childrenOf(pid)) total += cpuMs(child) || 0;
   return total;
 }
+
+/**
+ * The environment that makes servers run the built package (dist/, plain
+ * tsc output), as users run it from npm, building it first; `--sources`
+ * (or --quick) keeps the sources, run through tsx.
+ */
+export function packageUnderTest(quick: boolean): { env: Record<string, string>; label: string } {
+  if (quick || process.argv.includes('--sources')) return { env: {}, label: 'the sources, through tsx' };
+  execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../scripts/build.ts', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return { env: { CORAX_USE_DIST: '1', BENCH_BUILT: '1' }, label: 'the built package (dist/, as installed from npm)' };
+}

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startPeers } from './peers.ts';
 import { fmt, machine, median, report } from './lib.ts';
-import { cpuMs, freePort, processServer, waitHealthy, wrkLoad, type Run, type Server } from './harness.ts';
+import { cpuMs, freePort, packageUnderTest, processServer, waitHealthy, wrkLoad, type Run, type Server } from './harness.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const arg = (name: string, fallback: number): number => {
@@ -30,7 +30,8 @@ const redisHost = `${redisUrl.hostname}:${redisUrl.port || 6379}`;
 const prefix = `corax-bench-workers:${process.pid}:`;
 
 const peers = await startPeers();
-const env = { ...process.env, BENCH_HTTP: peers.http, BENCH_DNS: peers.dns, BENCH_TCP_PORT: String(peers.tcp.port), BENCH_REDIS_PREFIX: prefix };
+const built = packageUnderTest(false);
+const env = { ...process.env, ...built.env, BENCH_HTTP: peers.http, BENCH_DNS: peers.dns, BENCH_TCP_PORT: String(peers.tcp.port), BENCH_REDIS_PREFIX: prefix };
 const servers: Server[] = [];
 try {
   for (const workers of [1, 2]) {
@@ -80,7 +81,7 @@ try {
   report(
     'A second worker: corax serve --workers 2 against Rspamd 3.4 with two workers',
     [
-      `Machine: ${machine()}; the setup of bench:e2e (wrk with one thread and bench/e2e/post.lua, its peers, Redis at ${redisUrl.href}, the 3 KB message, the four rules reading the body; Rspamd's callback rules), all on the same 2 cores, so a second worker competes with wrk, the peers and Redis. Command: \`npm run bench:workers\`.`,
+      `Machine: ${machine()}; the setup of bench:e2e (wrk with one thread and bench/e2e/post.lua, its peers, Redis at ${redisUrl.href}, the 3 KB message, the four rules reading the body; Rspamd's callback rules), all on the same 2 cores, so a second worker competes with wrk, the peers and Redis. corax runs from ${built.label}. Command: \`npm run bench:workers\`.`,
       '',
       ...sections.flatMap((s) => [s, '']),
     ].join('\n'),

@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { register as registerEsm } from 'tsx/esm/api';
 import { register as registerCjs } from 'tsx/cjs/api';
 
-// in corax's own repository the CLI runs from the sources, and 'corax' resolves to them
-const fromSources = existsSync(new URL('../index.ts', import.meta.url));
+// in corax's own repository the CLI runs from the sources, and 'corax' resolves to them,
+// unless CORAX_USE_DIST=1 asks for the built package (dist/), as the benchmarks do: it is what users run
+const fromSources = process.env.CORAX_USE_DIST !== '1' && existsSync(new URL('../index.ts', import.meta.url));
 if (fromSources) {
   const hook = `export async function resolve(specifier, context, next) { return next(specifier, { ...context, conditions: [...context.conditions, 'development'] }); }`;
   registerModuleHooks(`data:text/javascript,${encodeURIComponent(hook)}`);

@@ -8,7 +8,10 @@ import net from 'node:net';
 import { handResolveA } from '../hand-dns.ts';
 import { Agent } from 'undici';
 import { Redis } from 'ioredis';
-import { Message } from '../../runtime/scan/message.ts';
+import type { Message as MessageClass } from '../../runtime/scan/message.ts';
+
+// the same message layer corax serve runs: the built package when the benchmark runs that
+const { Message } = (await import(process.env.BENCH_BUILT === '1' ? '../../dist/runtime/scan/message.js' : '../../runtime/scan/message.ts')) as { Message: typeof MessageClass };
 
 // BENCH_BODY=1: each scan also reads the message's URLs, text and subject, through corax's message layer
 const readBody = process.env.BENCH_BODY === '1';

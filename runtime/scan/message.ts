@@ -88,7 +88,8 @@ export class Message {
   /** The top-level header fields, in message order. */
   headerFields(): HeaderField[] {
     if (this.fields) return this.fields;
-    this.fields = parseHeaderBlock(this.buffer.subarray(0, this.headerEnd()));
+    // the body's split has parsed the same block already, when it has run
+    this.fields = this.body?.topHeaders ?? parseHeaderBlock(this.buffer.subarray(0, this.headerEnd()));
     return this.fields;
   }
 

@@ -15,7 +15,7 @@ export interface ScanResult {
   score: number;
   requiredScore: number;
   action: Action;
-  thresholds: Record<string, number>;
+  thresholds: Readonly<Record<string, number>>;
   symbols: Record<string, SymbolResult>;
   /** True when a pre-result made the scan skip symbols. */
   isSkipped: boolean;
@@ -286,8 +286,23 @@ export class Scan implements SymbolParent, TaskOwner {
   private report(result: ScanResult | null, error?: CoraxError): void {
     if (!this.ctx.onTaskEnd) return;
     for (const stage of this.ctx.plan.stages) for (const g of stage.groups) for (const d of g.defs) this.outcomes[d.name] ??= 'not run';
+    const task = this.task;
+    let origins: Map<string, string> | undefined;
     this.ctx.onTaskEnd(
-      { id: this.run.id, pendingEffects: this.run.pendingEffects, outcomes: this.outcomes, origins: this.task.resultOrigins(), timedOut: this.timedOut, error, startedAt: this.startedAt, endedAt: this.ctx.io.clock.now(), spans: this.spans },
+      {
+        id: this.run.id,
+        pendingEffects: this.run.pendingEffects,
+        outcomes: this.outcomes,
+        // built when read: the server's metrics never read it
+        get origins() {
+          return (origins ??= task.resultOrigins());
+        },
+        timedOut: this.timedOut,
+        error,
+        startedAt: this.startedAt,
+        endedAt: this.ctx.io.clock.now(),
+        spans: this.spans,
+      },
       result,
     );
   }
@@ -302,7 +317,8 @@ export class Scan implements SymbolParent, TaskOwner {
       score,
       requiredScore: plan.requiredScore,
       action: pre ? pre.action : actionFor(score, config.actions),
-      thresholds: { ...plan.thresholds },
+      // the plan's own, frozen: the same object for every scan
+      thresholds: plan.thresholds,
       symbols,
       isSkipped: this.skipRest,
       messageId: this.message.messageId ?? 'undef',

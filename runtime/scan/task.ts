@@ -362,7 +362,9 @@ export class Task implements CallbackTask {
 
   /** Which symbol inserted each result (for invariant checks). */
   resultOrigins(): Map<string, string> {
-    return new Map([...this.results.values()].map((e) => [e.name, e.by]));
+    const out = new Map<string, string>();
+    for (const e of this.results.values()) out.set(e.name, e.by);
+    return out;
   }
 }
 

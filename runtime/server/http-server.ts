@@ -69,7 +69,12 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   const ownIo = options.io ? null : createLiveInterpreter(config);
   const scanner = createScanner(config, { io: use((options.io ?? ownIo)!, stats.middleware), logger, onTaskEnd: stats.taskEnded, capture: options.capture });
   const limits = config.server;
-  const inflight = new Set<Promise<void>>();
+  // scans in flight are stats.active; shutdown waits for the count to reach 0
+  let drained: (() => void) | null = null;
+  const finished = (): void => {
+    // after the turn in which the caller writes its reply
+    if (--stats.active === 0 && drained) setImmediate(drained);
+  };
   const sockets = new Set<Socket>();
   let closing = false;
 
@@ -150,25 +155,24 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   function scanCounted(raw: Buffer, envelope: Envelope, protocol: string): Promise<ScanResult> {
     const task = envelope.queueId ?? nextTaskId();
     stats.active++;
-    const work = scanner.scan(raw, envelope, { id: task }).then(
+    return scanner.scan(raw, envelope, { id: task }).then(
       (result) => {
+        finished();
         stats.scanDone(result);
         if (logger.isLevelEnabled('info')) logger.info({ task, protocol, action: result.action, score: result.score, seconds: result.timeReal, symbols: Object.keys(result.symbols).length }, 'scanned');
         return result;
       },
       (error: Error) => {
+        finished();
         stats.scanFailed();
         logger.error({ task, protocol, err: error }, `scan failed: ${error.message}`);
         throw error;
       },
     );
-    const settled = work.then(ignore, ignore).finally(() => {
-      stats.active--;
-      inflight.delete(settled);
-    });
-    inflight.add(settled);
-    return work;
   }
+
+  /** In-memory connections of decrypted requests, and how each sends its sealed reply. */
+  const innerReplies = new WeakMap<object, () => void>();
 
   function scanBody(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
     if (closing) return fail(res, 503, 'server is shutting down', { connection: 'close' });
@@ -191,7 +195,6 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     );
   }
 
-  /** An encrypted request to a server without a keypair: refused, with the reason (rspamc, expecting an encrypted answer, cannot print it). */
   /**
    * An encrypted request (`rspamc --key`): the body opened with the shared
    * key is a whole HTTP request, served by this same server on an in-memory
@@ -199,9 +202,6 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
    * another key, or one that does not open, is closed without a reply, as
    * Rspamd does (the client cannot read anything else).
    */
-  /** In-memory connections of decrypted requests, and how each sends its sealed reply. */
-  const innerReplies = new WeakMap<object, () => void>();
-
   function encrypted(key: HttpCryptKey, req: http.IncomingMessage, res: http.ServerResponse): void {
     const peer = key.peer(String(req.headers.key));
     const refuse = (reason: string): void => {
@@ -254,6 +254,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     });
   }
 
+  /** An encrypted request to a server without a keypair: refused, with the reason (rspamc, expecting an encrypted answer, cannot print it). */
   function refuseEncrypted(req: http.IncomingMessage, res: http.ServerResponse): void {
     req.resume();
     fail(res, 400, 'this server takes no encrypted requests: give it server.keypair (made by rspamadm keypair), or drop --key (rspamc) or the key of the proxy upstream', { connection: 'close' }, 'No keypair for encrypted requests: set server.keypair or drop the key');
@@ -362,7 +363,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
         closing = true;
         const stopped = new Promise<void>((r) => front.close(() => r()));
         server.closeIdleConnections();
-        await Promise.allSettled([...inflight]);
+        if (stats.active > 0) await new Promise<void>((resolve) => (drained = resolve));
         // replies are out; connections still open are idle keep-alives or half-read requests
         for (const socket of sockets) socket.destroySoon?.() ?? socket.end();
         setTimeout(() => server.closeAllConnections(), 1000).unref();
@@ -374,5 +375,3 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     },
   };
 }
-
-function ignore(): void {}

@@ -2,9 +2,10 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Effect } from '../../effects/effect.ts';
 import type { CoraxError } from '../../effects/errors.ts';
-import type { Middleware } from '../../effects/handler.ts';
+import type { CancelReason, Middleware } from '../../effects/handler.ts';
 import { actionNames } from '../config/config.ts';
-import { observe } from '../interpreters/use.ts';
+import { observe, type Observer } from '../interpreters/use.ts';
+import { TallyCounter, TallyHistogram } from './tally.ts';
 import type { ScanResult, TaskReport } from '../scan/scan.ts';
 
 const durationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -29,12 +30,13 @@ export class ServerMetrics {
   private readonly timeouts = new Counter({ name: 'corax_scan_timeouts_total', help: 'Scans ended by the task timeout.', registers: [this.registry] });
   private readonly failures = new Counter({ name: 'corax_scan_failures_total', help: 'Scans that failed (no result).', registers: [this.registry] });
   private readonly errors = new Counter({ name: 'corax_request_errors_total', help: 'Requests answered with an error status.', labelNames: ['status'], registers: [this.registry] });
-  private readonly outcomes = new Counter({ name: 'corax_symbol_runs_total', help: 'Symbol runs by outcome (ok, error, timeout, halted, skipped, not run).', labelNames: ['symbol', 'outcome'], registers: [this.registry] });
-  private readonly results = new Counter({ name: 'corax_results_total', help: 'Results inserted, by name.', labelNames: ['name'], registers: [this.registry] });
-  private readonly effects = new Counter({ name: 'corax_effects_total', help: 'Effects performed, by family and outcome.', labelNames: ['family', 'outcome'], registers: [this.registry] });
-  private readonly effectErrors = new Counter({ name: 'corax_effect_errors_total', help: 'Effects that failed, by family and error code.', labelNames: ['family', 'code'], registers: [this.registry] });
-  private readonly effectDuration = new Histogram({ name: 'corax_effect_duration_seconds', help: 'Time from effect to answer, by family.', labelNames: ['family'], buckets: durationBuckets, registers: [this.registry] });
-  private readonly symbolDuration = new Histogram({ name: 'corax_symbol_effect_seconds', help: 'Time a symbol spent waiting on each effect, by symbol.', labelNames: ['symbol'], buckets: durationBuckets, registers: [this.registry] });
+  // the per-symbol and per-effect ones are tallies: counted on every scan and effect, exported when read
+  private readonly outcomes = new TallyCounter('corax_symbol_runs_total', 'Symbol runs by outcome (ok, error, timeout, halted, skipped, not run).', ['symbol', 'outcome'], this.registry);
+  private readonly results = new TallyCounter('corax_results_total', 'Results inserted, by name.', ['name'], this.registry);
+  readonly effects = new TallyCounter('corax_effects_total', 'Effects performed, by family and outcome.', ['family', 'outcome'], this.registry);
+  readonly effectErrors = new TallyCounter('corax_effect_errors_total', 'Effects that failed, by family and error code.', ['family', 'code'], this.registry);
+  readonly effectDuration = new TallyHistogram('corax_effect_duration_seconds', 'Time from effect to answer, by family.', 'family', durationBuckets, this.registry);
+  readonly symbolDuration = new TallyHistogram('corax_symbol_effect_seconds', 'Time a symbol spent waiting on each effect, by symbol.', 'symbol', durationBuckets, this.registry);
 
   constructor() {
     const active = this;
@@ -50,7 +52,7 @@ export class ServerMetrics {
     this.actions.inc({ action: result.action });
     this.duration.observe(result.timeReal);
     if (result.timedOut) this.timeouts.inc();
-    for (const name of Object.keys(result.symbols)) this.results.inc({ name });
+    for (const name in result.symbols) this.results.inc(name);
   }
 
   scanFailed(): void {
@@ -63,28 +65,12 @@ export class ServerMetrics {
 
   /** The scanner's end-of-task report: each symbol's outcome. */
   taskEnded = (report: TaskReport): void => {
-    for (const [symbol, outcome] of Object.entries(report.outcomes)) this.outcomes.inc({ symbol, outcome });
+    const { outcomes } = report;
+    for (const symbol in outcomes) this.outcomes.inc(symbol, outcomes[symbol]);
   };
 
   /** Middleware counting effects and timing them, by family and by symbol. */
-  middleware: Middleware = (next) => (effect: Effect, ctx) => {
-    const family = effect.type.slice(0, effect.type.indexOf('.'));
-    const started = performance.now();
-    const seconds = (): number => (performance.now() - started) / 1000;
-    return observe(next, effect, ctx, {
-      settled: (ok, value) => {
-        const s = seconds();
-        this.effects.inc({ family, outcome: ok ? 'ok' : 'error' });
-        this.effectDuration.observe({ family }, s);
-        this.symbolDuration.observe({ symbol: ctx.symbol }, s);
-        if (!ok) this.effectErrors.inc({ family, code: (value as CoraxError)?.code ?? 'EUNKNOWN' });
-      },
-      canceled: (reason) => {
-        this.effects.inc({ family, outcome: reason === 'timeout' ? 'timeout' : 'canceled' });
-        if (reason === 'timeout') this.effectErrors.inc({ family, code: 'ETIMEDOUT' });
-      },
-    });
-  };
+  middleware: Middleware = (next) => (effect: Effect, ctx) => observe(next, effect, ctx, new EffectMetrics(this, effect.type.slice(0, effect.type.indexOf('.')), ctx.symbol));
 
   /** What /metrics shows: this process's metrics, or under --workers every worker's, aggregated. */
   async prometheus(): Promise<string> {
@@ -95,6 +81,31 @@ export class ServerMetrics {
   async json(): Promise<Record<string, unknown>> {
     const metrics = cluster.isWorker ? (await clusterMetrics()).json : await this.registry.getMetricsAsJSON();
     return statFrom(metrics);
+  }
+}
+
+/** One effect's counting, as it ends (an object, not closures: this runs for every effect). */
+class EffectMetrics implements Observer {
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly metrics: ServerMetrics,
+    private readonly family: string,
+    private readonly symbol: string,
+  ) {}
+
+  settled(ok: boolean, value: unknown): void {
+    const seconds = (performance.now() - this.started) / 1000;
+    const { metrics, family } = this;
+    metrics.effects.inc(family, ok ? 'ok' : 'error');
+    metrics.effectDuration.observe(family, seconds);
+    metrics.symbolDuration.observe(this.symbol, seconds);
+    if (!ok) metrics.effectErrors.inc(family, (value as CoraxError)?.code ?? 'EUNKNOWN');
+  }
+
+  canceled(reason: CancelReason): void {
+    this.metrics.effects.inc(this.family, reason === 'timeout' ? 'timeout' : 'canceled');
+    if (reason === 'timeout') this.metrics.effectErrors.inc(this.family, 'ETIMEDOUT');
   }
 }
 

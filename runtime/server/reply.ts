@@ -9,6 +9,18 @@ export function rspamdNumber(n: number): string {
 
 const str = JSON.stringify;
 
+// the thresholds are the config's, the same object for every scan: written once
+const thresholdsWritten = new WeakMap<object, string>();
+function thresholdsJson(thresholds: ScanResult['thresholds']): string {
+  let out = thresholdsWritten.get(thresholds);
+  if (out !== undefined) return out;
+  out = Object.entries(thresholds)
+    .map(([name, value]) => `${str(name)}:${rspamdNumber(value)}`)
+    .join(',');
+  thresholdsWritten.set(thresholds, out);
+  return out;
+}
+
 /**
  * The /checkv2 reply, with Rspamd's keys in Rspamd's order and its number
  * format, so rspamc and MTA plugins read it as they read Rspamd's.
@@ -17,16 +29,13 @@ export function checkReply(result: ScanResult, extra: { file?: string } = {}): s
   let out = '{';
   if (extra.file !== undefined) out += `"file":${str(extra.file)},`;
   out += `"is_skipped":${result.isSkipped},"score":${rspamdNumber(result.score)},"required_score":${rspamdNumber(result.requiredScore)},"action":${str(result.action)},"thresholds":{`;
-  let first = true;
-  for (const name in result.thresholds) {
-    out += `${first ? '' : ','}${str(name)}:${rspamdNumber(result.thresholds[name])}`;
-    first = false;
-  }
+  out += thresholdsJson(result.thresholds);
   out += '},"symbols":{';
-  first = true;
+  let first = true;
   for (const key in result.symbols) {
     const s = result.symbols[key];
-    out += `${first ? '' : ','}${str(s.name)}:{"name":${str(s.name)},"score":${rspamdNumber(s.score)},"metric_score":${rspamdNumber(s.metricScore)}`;
+    const name = str(s.name);
+    out += `${first ? '' : ','}${name}:{"name":${name},"score":${rspamdNumber(s.score)},"metric_score":${rspamdNumber(s.metricScore)}`;
     if (s.description !== undefined) out += `,"description":${str(s.description)}`;
     if (s.options?.length) out += `,"options":${str(s.options)}`;
     out += '}';

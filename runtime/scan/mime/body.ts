@@ -62,6 +62,12 @@ export class MimeBody {
     readonly problems: ParseProblem[],
   ) {}
 
+  /** The top entity's header fields as the split found them (none when its block was cut at maxHeaderBytes). */
+  get topHeaders(): HeaderField[] | undefined {
+    const top = this.structure?.nodes[0];
+    return top && top.bodyStart <= this.limits.maxHeaderBytes ? top.headers : undefined;
+  }
+
   static parse(raw: Uint8Array, limits: MessageLimits): MimeBody {
     const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     const structure = parseStructure(buffer, limits);
