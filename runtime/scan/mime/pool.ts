@@ -14,9 +14,34 @@ function parsePool(minThreads = 0): Piscina {
   const fromSources = import.meta.url.endsWith('.ts');
   const filename = new URL(fromSources ? './worker.ts' : './worker.js', import.meta.url).href;
   const hasLoader = process.execArgv.some((arg, i, all) => arg.includes('tsx') && (arg.startsWith('--import') || all[i - 1] === '--import'));
-  const execArgv = fromSources && !hasLoader ? [...process.execArgv, '--import', 'tsx'] : process.execArgv;
+  const own = workerExecArgv(process.execArgv);
+  const execArgv = fromSources && !hasLoader ? [...own, '--import', 'tsx'] : own;
   pool = new Piscina({ filename, execArgv, minThreads, maxThreads: Math.max(1, availableParallelism() - 1), idleTimeout: 30_000 });
   return pool;
+}
+
+// flags that take a value, of those a thread may have
+const withValue = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C']);
+const alone = /^--(?:no-)?(?:experimental-[a-z-]+|enable-source-maps|warnings|deprecation|trace-warnings|trace-deprecation)$/;
+
+/**
+ * The flags a parse thread gets from this process's: those that decide how
+ * modules load (hooks, conditions) and warnings. V8 and process-wide flags
+ * (`--max-old-space-size`, `--max-semi-space-size`, `--trace-gc`, `--title`)
+ * make Node refuse to start a thread at all, and apply to the whole process
+ * anyway.
+ */
+export function workerExecArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.split('=', 1)[0]!;
+    if (withValue.has(name)) {
+      if (arg.includes('=')) out.push(arg);
+      else if (i + 1 < argv.length) out.push(arg, argv[++i]!);
+    } else if (alone.test(name)) out.push(arg);
+  }
+  return out;
 }
 
 /** Starts one parse thread now (a server does, so no scan waits for a thread to start). */
