@@ -1,5 +1,4 @@
 import http from 'node:http';
-import { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ScanResult } from '../scan/scan.ts';
 import type { Envelope } from '../scan/task.ts';
@@ -15,7 +14,7 @@ import { ServerMetrics, serveClusterMetrics } from './metrics.ts';
 import { createLiveInterpreter } from '../interpreters/live.ts';
 import { use } from '../interpreters/use.ts';
 import { createFront } from './front.ts';
-import { open, seal, type HttpCryptKey } from './httpcrypt.ts';
+import { encryptedReply, serveEncrypted } from './encrypted.ts';
 import { ConnectionGate } from './gate.ts';
 import { decodeBody, encodeReply } from './compression.ts';
 import { readShm } from './shm.ts';
@@ -38,6 +37,8 @@ export interface ScanServer {
   readonly url: string;
   readonly stats: ServerMetrics;
   readonly scanner: Scanner;
+  /** Who may hold a connection, counted across the scan port and any other listener given it (the milter): one budget of descriptors. */
+  readonly gate: ConnectionGate;
   /** Scans a message that arrived another way (the milter), counted, logged and awaited at shutdown like the rest. */
   scan(raw: Buffer, envelope: Envelope, protocol: string): Promise<ScanResult>;
   /** Stops accepting, lets scans in flight finish (within the task timeout), closes pools. */
@@ -171,9 +172,6 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     );
   }
 
-  /** In-memory connections of decrypted requests, and how each sends its sealed reply. */
-  const innerReplies = new WeakMap<object, () => void>();
-
   function scanBody(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
     if (closing) return fail(res, 503, 'server is shutting down', { connection: 'close' });
     const envelope = envelopeFrom(req.rawHeaders);
@@ -195,65 +193,6 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     );
   }
 
-  /**
-   * An encrypted request (`rspamc --key`): the body opened with the shared
-   * key is a whole HTTP request, served by this same server on an in-memory
-   * connection; what it answers is sealed and sent back. A request for
-   * another key, or one that does not open, is closed without a reply, as
-   * Rspamd does (the client cannot read anything else).
-   */
-  function encrypted(key: HttpCryptKey, req: http.IncomingMessage, res: http.ServerResponse): void {
-    const peer = key.peer(String(req.headers.key));
-    const refuse = (reason: string): void => {
-      stats.requestError(400);
-      logger.warn({ peer: req.socket.remoteAddress, reason }, `encrypted request refused: ${reason}`);
-      req.resume();
-      res.destroy();
-    };
-    if (typeof peer === 'string') return refuse(peer);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limits.maxBodySize + 40) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (size > limits.maxBodySize + 40) return refuse(`the encrypted message is larger than server.maxBodySize (${limits.maxBodySize} bytes)`);
-      const shared = key.shared(peer);
-      const plain = open(shared, Buffer.concat(chunks));
-      if (!plain) return refuse('the body does not decrypt with this server\'s key');
-      const answer: Buffer[] = [];
-      let sent = false;
-      const reply = (): void => {
-        if (sent) return;
-        sent = true;
-        if (!answer.length) return void res.destroy();
-        const sealed = seal(shared, Buffer.concat(answer));
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': sealed.length, connection: 'close' });
-        res.end(sealed);
-      };
-      const inner = new Duplex({
-        read() {},
-        write(chunk: Buffer, _encoding, done) {
-          answer.push(chunk);
-          done();
-        },
-        final(done) {
-          done();
-          reply();
-        },
-      });
-      inner.on('error', () => {});
-      inner.once('close', reply);
-      // one request per encrypted message: its reply is sent when the response is written, even if the inner request asked to keep alive
-      innerReplies.set(inner, () => setImmediate(reply));
-      // the inner request comes from where the outer one did (Shm and logs look at it)
-      Object.defineProperty(inner, 'remoteAddress', { value: req.socket.remoteAddress });
-      server.emit('connection', inner);
-      inner.push(plain);
-    });
-  }
-
   /** An encrypted request to a server without a keypair: refused, with the reason (rspamc, expecting an encrypted answer, cannot print it). */
   function refuseEncrypted(req: http.IncomingMessage, res: http.ServerResponse): void {
     req.resume();
@@ -263,14 +202,17 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   const server = http.createServer(
     { maxHeaderSize: limits.maxHeaderSize, requestTimeout: limits.requestTimeout, headersTimeout: limits.headersTimeout, keepAliveTimeout: 5_000 },
     (req, res) => {
-      const encryptedReply = innerReplies.get(req.socket);
-      if (encryptedReply) res.once('finish', encryptedReply);
+      const sealAnswer = encryptedReply(req.socket);
+      if (sealAnswer) res.once('finish', sealAnswer);
       const path = (req.url ?? '/').split('?', 1)[0];
       if (req.rawHeaders.length / 2 > limits.maxHeaders) {
         req.resume();
         return fail(res, 431, `too many request headers (server.maxHeaders is ${limits.maxHeaders})`, { connection: 'close' });
       }
-      if (req.headers.key !== undefined) return limits.keypair ? encrypted(limits.keypair, req, res) : refuseEncrypted(req, res);
+      if (req.headers.key !== undefined) {
+        if (!limits.keypair) return refuseEncrypted(req, res);
+        return serveEncrypted(limits.keypair, req, res, { server, maxBodySize: limits.maxBodySize, maxHeaderSize: limits.maxHeaderSize, logger, onRefused: () => stats.requestError(400) });
+      }
       switch (path) {
         case '/checkv2':
         case '/check':
@@ -322,19 +264,20 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   const parsed = parseHostPort(bind, 11333);
   if (!parsed) throw new TypeError(`bind address ${JSON.stringify(bind)}: expected HOST:PORT`);
   const { host, port } = parsed;
+  const gate = new ConnectionGate(limits.maxConnections, limits.maxConnectionsPerAddress);
   const front = createFront(
     server,
     {
       maxBodySize: limits.maxBodySize,
       maxHeaderSize: limits.maxHeaderSize,
-      timeout: 30_000,
+      timeout: limits.headersTimeout,
       scan: (raw, envelope) => scanCounted(raw, envelope, 'legacy'),
       onError: (code) => stats.requestError(code === 'EX_PROTOCOL' ? 400 : code === 'EX_DATAERR' ? 413 : 500),
     },
     // node:http's own timeouts, given above too, do not run on a server that does not listen itself
     { idle: limits.headersTimeout, headers: limits.headersTimeout, request: limits.requestTimeout },
     // past a cap silent clients make room, busy ones get a 503: idle or hostile clients cannot take every descriptor
-    new ConnectionGate(limits.maxConnections, limits.maxConnectionsPerAddress),
+    gate,
   );
   front.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -357,6 +300,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
     stats,
     scanner,
+    gate,
     scan: scanCounted,
     close() {
       closed ??= (async () => {

@@ -96,10 +96,15 @@ export class HttpCryptKey {
     this.shortId = createHash('blake2b512').update(this.publicKey).digest().subarray(0, 5);
   }
 
-  /** The key shared with a client's public key (Rspamd's `rspamd_cryptobox_nm`). */
-  shared(peer: Buffer): Buffer {
-    const publicKey = createPublicKey({ key: Buffer.concat([spkiPrefix, peer]), format: 'der', type: 'spki' });
-    const point = diffieHellman({ privateKey: this.secret, publicKey });
+  /** The key shared with a client's public key (Rspamd's `rspamd_cryptobox_nm`); null for a key that is no usable point (all zero, low order). */
+  shared(peer: Buffer): Buffer | null {
+    let point: Buffer;
+    try {
+      const publicKey = createPublicKey({ key: Buffer.concat([spkiPrefix, peer]), format: 'der', type: 'spki' });
+      point = diffieHellman({ privateKey: this.secret, publicKey });
+    } catch {
+      return null;
+    }
     const out = new Uint32Array(8);
     hchacha(sigma, words(point), new Uint32Array(4), out);
     return bytesOf(out);
