@@ -1,14 +1,14 @@
 import { ConfigError } from './errors.ts';
 
 /** Names whose values are never printed in a config error. */
-const secretNames = /pass(word)?|secret|token|key$/i;
+const secretNames = /pass(word)?|secret|token|key$|keypair/i;
 
 function show(path: string, value: unknown): string {
   if (secretNames.test(path.split('.').pop() ?? '')) return '(hidden)';
   if (typeof value === 'function') return 'a function';
   try {
     // a URL's credentials are hidden wherever the URL is (a servers list given as an array, say)
-    const text = (JSON.stringify(value) ?? String(value)).replace(/(\/\/)[^/@\s"]*@/g, '$1(hidden)@');
+    const text = (JSON.stringify(value) ?? String(value)).replace(/(\/\/)[^/\s"]*@/g, '$1(hidden)@');
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
   } catch {
     return String(value);

@@ -37,8 +37,8 @@ function mapError(error: unknown, lastError: Error | null): CoraxError {
 
 /**
  * One ioredis client, shared by every task that talks to the same server with
- * the same settings. Commands never sit in ioredis' offline queue: while the
- * server is down they fail at once with the reason, and the client keeps
+ * the same settings. Outside cluster mode commands never sit in ioredis'
+ * offline queue: while the server is down they fail at once with the reason, and the client keeps
  * reconnecting in the background so rules recover when the server is back.
  * After a command times out the link is retired, as Rspamd drops such a
  * connection: new commands get a fresh client, and the old one is closed
@@ -117,6 +117,11 @@ class RedisLink {
 
   /** Sends one command; Redis errors become CoraxErrors. */
   send(command: readonly (string | Uint8Array)[]): Promise<RedisReply> {
+    // a script is loaded where any key may send its EVALSHA: on every master of a cluster
+    if (this.client instanceof Cluster && String(command[0]).toUpperCase() === 'SCRIPT' && String(command[1]).toUpperCase() === 'LOAD') {
+      const masters = this.client.nodes('master');
+      return this.track(Promise.all(masters.map((node) => node.call('SCRIPT', 'LOAD', command[2] as string)))).then((shas) => shas[0] as RedisReply, this.mapFailure);
+    }
     return this.track(this.client.call(String(command[0]), ...(command.slice(1) as string[])) as Promise<RedisReply>).then(undefined, this.mapFailure);
   }
 
@@ -154,10 +159,14 @@ class RedisLink {
 function oneSlot(commands: readonly (readonly (string | Uint8Array)[])[], prefix: string): void {
   let first: { key: string; slot: number } | undefined;
   for (const [name, ...args] of commands) {
+    const lower = String(name).toLowerCase();
+    // a command ioredis does not know (a module's): it cannot say which arguments are keys, so Redis will
+    if (!exists(lower)) continue;
     const argv = args.map((a) => (typeof a === 'string' ? a : Buffer.from(a)));
-    for (const at of getKeyIndexes(String(name).toLowerCase(), argv)) {
-      const key = `${prefix}${String(args[at])}`;
-      const slot = keySlot(key);
+    for (const at of getKeyIndexes(lower, argv)) {
+      const arg = argv[at]!;
+      const slot = keySlot(typeof arg === 'string' ? prefix + arg : Buffer.concat([Buffer.from(prefix), arg]));
+      const key = prefix + String(arg);
       if (!first) first = { key, slot };
       else if (slot !== first.slot)
         throw new ArgumentError(

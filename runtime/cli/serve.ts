@@ -6,7 +6,6 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { startScanServer, type ScanServer, type ScanServerOptions } from '../server/http-server.ts';
 import { superviseWorkers } from '../server/cluster.ts';
 import { startMilterServer } from '../server/milter.ts';
-import { ConnectionGate } from '../server/gate.ts';
 import { parseHostPort } from '../../effects/host-port.ts';
 import { bindAddress, captureWriter, logLevel, positiveInteger } from './options.ts';
 
@@ -40,7 +39,7 @@ function useMilterServer(bind: string, scan: ScanServer, logger: Logger): Operat
   return resource(function* (provide) {
     const { host, port } = parseHostPort(bind, 11332)!;
     const server = yield* action<import('node:net').Server>((resolve, reject) => {
-      startMilterServer({ bind: { host, port }, logger, maxBodySize: scan.scanner.config.server.maxBodySize, gate: new ConnectionGate(scan.scanner.config.server.maxConnections, scan.scanner.config.server.maxConnectionsPerAddress), scan: (raw, envelope) => scan.scan(raw, envelope, 'milter') }).then(resolve, reject);
+      startMilterServer({ bind: { host, port }, logger, maxBodySize: scan.scanner.config.server.maxBodySize, gate: scan.gate, scan: (raw, envelope) => scan.scan(raw, envelope, 'milter') }).then(resolve, reject);
       return () => {};
     });
     try {

@@ -35,7 +35,12 @@ export interface ServerConfig {
   headersTimeout?: number;
   /** How long a request may take from its headers until its reply is sent, in ms (default: taskTimeout + 30000); then it gets a 408 and is closed. */
   requestTimeout?: number;
-  /** Connections held open at once from one client address (default: half of `maxConnections`), with the same rule. */
+  /**
+   * Connections held open at once from one client address, with the same
+   * rule (default: `maxConnections`, no separate cap: behind a balancer or
+   * an MTA on loopback every connection comes from one address). Set it
+   * below `maxConnections` when many clients reach corax directly.
+   */
   maxConnectionsPerAddress?: number;
   /** `host:port` for the milter listener (Postfix, Sendmail); off when unset. */
   milter?: string;
@@ -137,6 +142,10 @@ export function defineConfig(input: ConfigInput | Config): Config {
   if (serverIn.password !== undefined && (typeof serverIn.password !== 'string' || serverIn.password === '')) invalid('server.password', serverIn.password, 'a non-empty string');
 
   const taskTimeout = positive('taskTimeout', top.taskTimeout, 8000);
+  const headersTimeout = positive('server.headersTimeout', serverIn.headersTimeout, 30_000);
+  const requestTimeout = positive('server.requestTimeout', serverIn.requestTimeout, Math.max(headersTimeout, taskTimeout + 30_000));
+  // a request's time includes its scan; node:http also wants the headers' deadline within the request's
+  if (requestTimeout <= taskTimeout || requestTimeout < headersTimeout) invalid('server.requestTimeout', requestTimeout, `more than taskTimeout (${taskTimeout} ms) and at least server.headersTimeout (${headersTimeout} ms)`);
   const maxConnections = count('server.maxConnections', serverIn.maxConnections, defaultMaxConnections(), 1);
   const config: Record<string, unknown> = {
     symbols: Object.freeze([...symbols]),
@@ -155,9 +164,9 @@ export function defineConfig(input: ConfigInput | Config): Config {
       keypair: serverIn.keypair === undefined ? undefined : resolveKeypair(serverIn.keypair),
       workers: count('server.workers', serverIn.workers, 1, 1),
       maxConnections,
-      headersTimeout: positive('server.headersTimeout', serverIn.headersTimeout, 30_000),
-      requestTimeout: positive('server.requestTimeout', serverIn.requestTimeout, taskTimeout + 30_000),
-      maxConnectionsPerAddress: count('server.maxConnectionsPerAddress', serverIn.maxConnectionsPerAddress, Math.max(1, Math.floor(maxConnections / 2)), 1),
+      headersTimeout,
+      requestTimeout,
+      maxConnectionsPerAddress: count('server.maxConnectionsPerAddress', serverIn.maxConnectionsPerAddress, maxConnections, 1),
     }),
   };
   for (const s of sections) config[s.key] = s.resolve(top[s.key]);

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { parseRecording, serialize, sortEntries, RecordingFormatError, type RecordingEntry, type RecordingHeader } from './recording.ts';
 
 /**
@@ -64,6 +64,8 @@ function takeLock(lock: string, path: string): void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(lock, 'utf8').trim());
+      // an empty lock is one another process has just created and not yet written its pid into
+      if (!(holder > 0) && Date.now() - statSync(lock).mtimeMs < 5000) throw new RecordingLockedError(`${path} is being locked by another process (${lock})`);
       if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
         throw new RecordingLockedError(`${path} is being recorded by process ${holder} (${lock}); record to another file, or wait for it to finish`);
       }
@@ -88,12 +90,26 @@ function releaseLock(lock: string): void {
  * kept, a truncated last line is dropped. Returns what it did, for the CLI.
  */
 export function tidyRecording(path: string): { entries: number; dropped: number; from: string } {
-  // a live recorder's journal is not ours to finish; a dead one's lock goes with its journal
+  // a live recorder's journal is not ours to finish: the lock is taken for the whole tidy (a dead recorder's is taken over)
   const lock = `${path}.lock`;
-  const holder = existsSync(lock) ? Number(readFileSync(lock, 'utf8').trim()) : 0;
-  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-    throw new RecordingLockedError(`${path} is being recorded by process ${holder} (${lock}); tidy it once that process has stopped`);
+  const own = existsSync(lock) && Number(readFileSync(lock, 'utf8').trim()) === process.pid;
+  if (!own) {
+    try {
+      takeLock(lock, path);
+    } catch (error) {
+      if (error instanceof RecordingLockedError) throw new RecordingLockedError(`${error.message.replace(/; record to another file, or wait for it to finish$/, '')}; tidy it once that process has stopped`);
+      throw error;
+    }
   }
+  try {
+    return tidyLocked(path);
+  } finally {
+    if (!own) releaseLock(lock);
+    else if (existsSync(lock)) unlinkSync(lock);
+  }
+}
+
+function tidyLocked(path: string): { entries: number; dropped: number; from: string } {
   const from = existsSync(`${path}.partial`) ? `${path}.partial` : path;
   if (!existsSync(from)) throw new RecordingFormatError(`nothing to tidy: neither ${path} nor ${path}.partial exists`);
   const lines = readFileSync(from, 'utf8').split('\n');
@@ -115,6 +131,5 @@ export function tidyRecording(path: string): { entries: number; dropped: number;
   closeSync(fd);
   renameSync(tmp, path);
   if (from !== path) unlinkSync(from);
-  if (existsSync(lock)) unlinkSync(lock);
   return { entries: parsed.entries.length, dropped, from };
 }

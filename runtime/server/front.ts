@@ -52,15 +52,21 @@ export function createFront(server: http.Server, legacy: LegacyOptions, timeouts
   };
   // connections this front let in (the HTTP server may also serve in-memory ones: decrypted requests)
   const ours = new WeakSet<Socket>();
+  // requests in progress per connection (a client may pipeline several)
+  const inProgress = new WeakMap<Socket, number>();
   server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const socket = req.socket;
     if (!ours.has(socket)) return;
     gate.busy(socket);
+    inProgress.set(socket, (inProgress.get(socket) ?? 0) + 1);
     clearTimeout(deadlines.get(socket));
     deadlines.set(socket, setTimeout(requestExpired, timeouts.request, socket, res));
     res.once('close', () => {
+      const left = (inProgress.get(socket) ?? 1) - 1;
+      inProgress.set(socket, left);
+      if (left > 0 || socket.destroyed) return;
       gate.idleAgain(socket);
-      if (!socket.destroyed) awaitHeaders(socket);
+      awaitHeaders(socket);
     });
   });
   // half-open allowed, as node:http has it: spamc and Exim close their sending side and then wait for the answer
@@ -77,6 +83,8 @@ export function createFront(server: http.Server, legacy: LegacyOptions, timeouts
     let first: Buffer = Buffer.alloc(0);
     let decided = false;
     socket.setTimeout(timeouts.idle, () => socket.destroy());
+    // the first request's headers are due within headersTimeout of the connection, however slowly its first bytes come
+    awaitHeaders(socket);
     socket.once('close', () => {
       clearTimeout(deadlines.get(socket));
       deadlines.delete(socket);
@@ -89,10 +97,12 @@ export function createFront(server: http.Server, legacy: LegacyOptions, timeouts
       decided = true;
       socket.setTimeout(0);
       if (looksLegacy(first)) {
+        // the legacy protocol bounds its own request
+        clearTimeout(deadlines.get(socket));
+        deadlines.delete(socket);
         gate.busy(socket);
         return serveLegacy(socket, first, legacy);
       }
-      awaitHeaders(socket);
       socket.pause();
       socket.unshift(first);
       server.emit('connection', socket);

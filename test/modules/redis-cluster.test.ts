@@ -69,6 +69,26 @@ Cluster('a pipeline whose keys share a hash tag runs on one node; one that spans
   }
 });
 
+Cluster('a script runs for keys on every master: it is loaded on each of them', async () => {
+  const io = createLiveInterpreter({ symbols: [], redis: { cluster: cluster.seeds, prefix } });
+  try {
+    const incr = redis.script(`return redis.call('INCRBY', KEYS[1], ARGV[1])`);
+    const keys = ['s-alpha', 's-bravo', 's-charlie', 's-delta', 's-echo', 's-foxtrot', 's-golf', 's-hotel'];
+    assert.ok(new Set(keys.map((k) => cluster.masterOf(keySlot(prefix + k)).port)).size >= 2);
+    for (const key of keys) assert.equal(await outcome(io, () => incr.exec(redis.params(), [key], [5], { write: true })), [null, 5], key);
+    // a module's command, which the client cannot map to keys, is left for Redis to judge
+    const unknown = await outcome(io, function* () {
+      const [, conn] = yield* redis.connect(redis.params());
+      conn!.addCmd('NOSUCH.CMD', ['{t}:a']);
+      conn!.addCmd('GET', ['{t}:a']);
+      return yield* conn!.exec();
+    });
+    assert.is(unknown[0], null, String(unknown[1]));
+  } finally {
+    await io.close();
+  }
+});
+
 Cluster('a config with cluster and a database other than 0 is refused', () => {
   assert.throws(() => defineConfig({ symbols: [], redis: { cluster: '127.0.0.1:7000', db: 2 } }), /redis\.db is 2; expected 0 with cluster \(Redis Cluster has only database 0\)/);
   assert.throws(() => defineConfig({ symbols: [], redis: { cluster: 'not a node' } }), /redis\.cluster\[0\] is "not a node"; expected host:port/);

@@ -55,7 +55,7 @@ Config('server timeouts and connection caps have their documented defaults', () 
   const c = defineConfig({ symbols: [A], taskTimeout: 5000, server: { maxConnections: 100 } });
   assert.is(c.server.headersTimeout, 30_000);
   assert.is(c.server.requestTimeout, 35_000);
-  assert.is(c.server.maxConnectionsPerAddress, 50);
+  assert.is(c.server.maxConnectionsPerAddress, 100, 'no separate cap unless set');
 });
 
 Config('checks symbol names and deps', () => {
