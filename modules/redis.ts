@@ -1,14 +1,12 @@
-import { createRequire } from 'node:module';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { exists, getKeyIndexes, hasFlag } from '@ioredis/commands';
+import { exists, hasFlag } from '@ioredis/commands';
+import { clusterClient, isScriptLoad, loadOnEveryMaster, oneSlot } from './redis-cluster.ts';
 import type { EffectContext, Handler } from '../effects/handler.ts';
 import type { LiveContext, LiveModule } from '../effects/family.ts';
 import { resolveRedisTarget, splitServers, type RedisCommandResult, type RedisParams, type RedisReply, type RedisSettings, type RedisTarget } from '../effects/redis.ts';
 import { ArgumentError, ConnectionRefusedError, ConnectionResetError, CoraxError, RedisReplyError, TimeoutError } from '../effects/errors.ts';
 import { parseHostPort } from '../effects/host-port.ts';
 
-// ioredis' own slot function (CRC16 of the key or of its hash tag), untyped
-const keySlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string | Uint8Array) => number;
 
 export interface RedisModule extends LiveModule<'redis.request' | 'redis.exec'> {
   /** Clients open, shared by every task. */
@@ -65,22 +63,7 @@ class RedisLink {
       keyPrefix: params.prefix,
     };
     if (params.cluster) {
-      // through a failover (a replica promoted, slots moved) commands wait for the new owner, bounded by their timeout
-      this.client = new Cluster(
-        splitServers(params.cluster).map((s) => parseHostPort(s, 6379) ?? { host: s, port: 6379 }),
-        {
-          lazyConnect: true,
-          enableOfflineQueue: true,
-          keyPrefix: params.prefix,
-          scaleReads: 'master',
-          slotsRefreshTimeout: timeout,
-          retryDelayOnFailover: 100,
-          retryDelayOnClusterDown: 100,
-          retryDelayOnTryAgain: 100,
-          clusterRetryStrategy: (times) => Math.min(times * 100, 1000),
-          redisOptions: { connectTimeout: timeout, username: params.username, password: params.password, maxRetriesPerRequest: 0 },
-        },
-      );
+      this.client = clusterClient(params, timeout);
     } else if (params.sentinels) {
       options.sentinels = splitServers(params.sentinels).map((s) => parseHostPort(s, 26379) ?? { host: s, port: 26379 });
       options.name = params.sentinel_master ?? 'mymaster';
@@ -117,11 +100,7 @@ class RedisLink {
 
   /** Sends one command; Redis errors become CoraxErrors. */
   send(command: readonly (string | Uint8Array)[]): Promise<RedisReply> {
-    // a script is loaded where any key may send its EVALSHA: on every master of a cluster
-    if (this.client instanceof Cluster && String(command[0]).toUpperCase() === 'SCRIPT' && String(command[1]).toUpperCase() === 'LOAD') {
-      const masters = this.client.nodes('master');
-      return this.track(Promise.all(masters.map((node) => node.call('SCRIPT', 'LOAD', command[2] as string)))).then((shas) => shas[0] as RedisReply, this.mapFailure);
-    }
+    if (this.client instanceof Cluster && isScriptLoad(command)) return this.track(loadOnEveryMaster(this.client, command[2] as string)).then(undefined, this.mapFailure);
     return this.track(this.client.call(String(command[0]), ...(command.slice(1) as string[])) as Promise<RedisReply>).then(undefined, this.mapFailure);
   }
 
@@ -148,31 +127,6 @@ class RedisLink {
       return this.client;
     }
     throw connectionFailure(this.lastError, null);
-  }
-}
-
-/**
- * A Redis Cluster pipeline goes to one node, so its keys must hash to one
- * slot; otherwise the rule is told which keys differ and how to fix it,
- * before anything is sent.
- */
-function oneSlot(commands: readonly (readonly (string | Uint8Array)[])[], prefix: string): void {
-  let first: { key: string; slot: number } | undefined;
-  for (const [name, ...args] of commands) {
-    const lower = String(name).toLowerCase();
-    // a command ioredis does not know (a module's): it cannot say which arguments are keys, so Redis will
-    if (!exists(lower)) continue;
-    const argv = args.map((a) => (typeof a === 'string' ? a : Buffer.from(a)));
-    for (const at of getKeyIndexes(lower, argv)) {
-      const arg = argv[at]!;
-      const slot = keySlot(typeof arg === 'string' ? prefix + arg : Buffer.concat([Buffer.from(prefix), arg]));
-      const key = prefix + String(arg);
-      if (!first) first = { key, slot };
-      else if (slot !== first.slot)
-        throw new ArgumentError(
-          `a Redis Cluster pipeline must keep its keys in one slot: "${first.key}" is in slot ${first.slot}, "${key}" in slot ${slot}; give them one hash tag, e.g. {user}:a and {user}:b`,
-        );
-    }
   }
 }
 
