@@ -11,6 +11,8 @@ export interface FrontTimeouts {
   headers: number;
   /** From the headers until the response is sent. */
   request: number;
+  /** Called for each 408 a deadline sends (the server counts it). */
+  onExpired?(): void;
 }
 
 const headersTimedOut = JSON.stringify({ error: 'request headers took too long' });
@@ -35,12 +37,14 @@ export function createFront(server: http.Server, legacy: LegacyOptions, timeouts
   };
   const headersExpired = (socket: Socket): void => {
     deadlines.delete(socket);
+    timeouts.onExpired?.();
     socket.end(`HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${headersTimedOut.length}\r\n\r\n${headersTimedOut}`);
     release(socket);
   };
   const requestExpired = (socket: Socket, res: http.ServerResponse): void => {
     deadlines.delete(socket);
     if (res.headersSent) return void socket.destroy();
+    timeouts.onExpired?.();
     const body = JSON.stringify({ error: 'the request took too long to arrive' });
     res.writeHead(408, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
     res.end(body);

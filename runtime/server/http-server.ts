@@ -275,7 +275,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
       onError: (code) => stats.requestError(code === 'EX_PROTOCOL' ? 400 : code === 'EX_DATAERR' ? 413 : 500),
     },
     // node:http's own timeouts, given above too, do not run on a server that does not listen itself
-    { idle: limits.headersTimeout, headers: limits.headersTimeout, request: limits.requestTimeout },
+    { idle: limits.headersTimeout, headers: limits.headersTimeout, request: limits.requestTimeout, onExpired: () => stats.requestError(408) },
     // past a cap silent clients make room, busy ones get a 503: idle or hostile clients cannot take every descriptor
     gate,
   );

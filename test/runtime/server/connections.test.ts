@@ -110,6 +110,9 @@ Conns('slow headers and slow bodies get a 408 and lose their connection at serve
     const res = await fetch(`${slow.url}/checkv2`, { method: 'POST', body: 'Subject: hi\r\n\r\nx\r\n' });
     assert.is(res.status, 200);
     await res.text();
+    // each 408 is counted with the request errors
+    const stat = (await (await fetch(`${slow.url}/stat`)).json()) as { errors: Record<string, number> };
+    assert.is(stat.errors['408'], 20, JSON.stringify(stat.errors));
   } finally {
     await slow.stop();
   }
