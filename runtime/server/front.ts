@@ -1,13 +1,11 @@
 import net, { type Socket } from 'node:net';
-import type http from 'node:http';
+import http from 'node:http';
 import type { ConnectionGate } from './gate.ts';
 import { looksLegacy, serveLegacy, type LegacyOptions } from './legacy.ts';
 
 /** How long an HTTP connection may take at each stage, in ms. */
 export interface FrontTimeouts {
-  /** A connection that sends nothing at all. */
-  idle: number;
-  /** From the first byte (or the end of the previous response) until the request's headers are in. */
+  /** From the connection (or the end of the previous response) until the request's headers are in; a silent connection too. */
   headers: number;
   /** From the headers until the response is sent. */
   request: number;
@@ -15,7 +13,17 @@ export interface FrontTimeouts {
   onExpired?(): void;
 }
 
-const headersTimedOut = JSON.stringify({ error: 'request headers took too long' });
+/** Lets a closing connection's descriptor go a second later, even if the client never reads what it was sent (end() alone leaves it half-open). */
+export function releaseSoon(socket: Socket): void {
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+/** An error reply written straight to a connection that no request is being answered on, then the connection closed. */
+export function endWithJson(socket: Socket, status: number, error: string): void {
+  const body = JSON.stringify({ error });
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  releaseSoon(socket);
+}
 
 /**
  * The scan port: each connection's first bytes say whether it speaks HTTP
@@ -32,14 +40,10 @@ const headersTimedOut = JSON.stringify({ error: 'request headers took too long' 
  */
 export function createFront(server: http.Server, legacy: LegacyOptions, timeouts: FrontTimeouts, gate: ConnectionGate): net.Server {
   const deadlines = new Map<Socket, NodeJS.Timeout>();
-  const release = (socket: Socket): void => {
-    setTimeout(() => socket.destroy(), 1000).unref();
-  };
   const headersExpired = (socket: Socket): void => {
     deadlines.delete(socket);
     timeouts.onExpired?.();
-    socket.end(`HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${headersTimedOut.length}\r\n\r\n${headersTimedOut}`);
-    release(socket);
+    endWithJson(socket, 408, 'request headers took too long');
   };
   const requestExpired = (socket: Socket, res: http.ServerResponse): void => {
     deadlines.delete(socket);
@@ -48,7 +52,7 @@ export function createFront(server: http.Server, legacy: LegacyOptions, timeouts
     const body = JSON.stringify({ error: 'the request took too long to arrive' });
     res.writeHead(408, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
     res.end(body);
-    release(socket);
+    releaseSoon(socket);
   };
   const awaitHeaders = (socket: Socket): void => {
     clearTimeout(deadlines.get(socket));
@@ -77,17 +81,11 @@ export function createFront(server: http.Server, legacy: LegacyOptions, timeouts
   return net.createServer({ allowHalfOpen: true }, (socket: Socket) => {
     socket.on('error', () => {});
     const refused = gate.admit(socket);
-    if (refused) {
-      const body = JSON.stringify({ error: refused });
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-      setTimeout(() => socket.destroy(), 1000).unref();
-      return;
-    }
+    if (refused) return endWithJson(socket, 503, refused);
     ours.add(socket);
     let first: Buffer = Buffer.alloc(0);
     let decided = false;
-    socket.setTimeout(timeouts.idle, () => socket.destroy());
-    // the first request's headers are due within headersTimeout of the connection, however slowly its first bytes come
+    // the first request's headers are due within headersTimeout of the connection, however slowly its first bytes come (or none)
     awaitHeaders(socket);
     socket.once('close', () => {
       clearTimeout(deadlines.get(socket));
@@ -99,7 +97,6 @@ export function createFront(server: http.Server, legacy: LegacyOptions, timeouts
       if (first.length < 16 && !first.includes(10) && /^[A-Z_ ]*$/.test(first.toString('latin1'))) return;
       socket.off('data', onData);
       decided = true;
-      socket.setTimeout(0);
       if (looksLegacy(first)) {
         // the legacy protocol bounds its own request
         clearTimeout(deadlines.get(socket));

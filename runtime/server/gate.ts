@@ -13,8 +13,8 @@ export class ConnectionGate {
   private readonly idle = new Set<Socket>();
   /** connections per client address, oldest first */
   private readonly byAddress = new Map<string, Set<Socket>>();
-  /** each counted connection's set in `byAddress` */
-  private readonly counted = new Map<Socket, Set<Socket>>();
+  /** each counted connection's client address */
+  private readonly counted = new Map<Socket, string>();
 
   constructor(
     readonly max: number,
@@ -34,15 +34,10 @@ export class ConnectionGate {
     let mine = this.byAddress.get(address);
     if (!mine) this.byAddress.set(address, (mine = new Set()));
     mine.add(socket);
-    this.counted.set(socket, mine);
+    this.counted.set(socket, address);
     this.idle.add(socket);
-    socket.once('close', () => this.release(socket, address));
+    socket.once('close', () => this.release(socket));
     return undefined;
-  }
-
-  /** Connections counted now. */
-  get size(): number {
-    return this.counted.size;
   }
 
   /** A request is in progress on `socket`: it is not closed to make room. */
@@ -60,18 +55,19 @@ export class ConnectionGate {
     for (const socket of among) {
       if (!this.idle.has(socket)) continue;
       // counted out now, not when its close event comes, so the room is not given twice
-      this.release(socket, socket.remoteAddress ?? '');
+      this.release(socket);
       socket.destroy();
       return true;
     }
     return false;
   }
 
-  private release(socket: Socket, address: string): void {
-    const mine = this.counted.get(socket);
-    if (!mine) return;
+  private release(socket: Socket): void {
+    const address = this.counted.get(socket);
+    if (address === undefined) return;
     this.counted.delete(socket);
     this.idle.delete(socket);
+    const mine = this.byAddress.get(address)!;
     mine.delete(socket);
     if (!mine.size) this.byAddress.delete(address);
   }

@@ -13,7 +13,7 @@ import { envelopeFrom, envelopeProblem } from './request.ts';
 import { ServerMetrics, serveClusterMetrics } from './metrics.ts';
 import { createLiveInterpreter } from '../interpreters/live.ts';
 import { use } from '../interpreters/use.ts';
-import { createFront } from './front.ts';
+import { createFront, endWithJson, releaseSoon } from './front.ts';
 import { encryptedReply, serveEncrypted } from './encrypted.ts';
 import { ConnectionGate } from './gate.ts';
 import { decodeBody, encodeReply } from './compression.ts';
@@ -86,7 +86,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     if (reason) res.statusMessage = reason;
     // an error ends the connection, and its descriptor goes even when the client never reads the reply
     const socket = res.socket;
-    res.once('finish', () => setTimeout(() => socket?.destroy(), 1000).unref());
+    if (socket) res.once('finish', () => releaseSoon(socket));
     sendJson(res, status, { error }, { ...headers, connection: 'close' });
   };
 
@@ -118,7 +118,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     }
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > limits.maxBodySize) {
-      fail(res, 413, `message is larger than server.maxBodySize (${limits.maxBodySize} bytes)`, { connection: 'close' });
+      fail(res, 413, `message is larger than server.maxBodySize (${limits.maxBodySize} bytes)`);
       req.socket.destroySoon?.();
       return;
     }
@@ -131,7 +131,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
       if (size > limits.maxBodySize) {
         tooBig = true;
         chunks.length = 0;
-        fail(res, 413, `message is larger than server.maxBodySize (${limits.maxBodySize} bytes)`, { connection: 'close' });
+        fail(res, 413, `message is larger than server.maxBodySize (${limits.maxBodySize} bytes)`);
         req.socket.destroySoon?.();
         return;
       }
@@ -173,7 +173,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   }
 
   function scanBody(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
-    if (closing) return fail(res, 503, 'server is shutting down', { connection: 'close' });
+    if (closing) return fail(res, 503, 'server is shutting down');
     const envelope = envelopeFrom(req.rawHeaders);
     const problem = envelopeProblem(envelope);
     if (problem) return fail(res, 400, problem);
@@ -196,7 +196,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
   /** An encrypted request to a server without a keypair: refused, with the reason (rspamc, expecting an encrypted answer, cannot print it). */
   function refuseEncrypted(req: http.IncomingMessage, res: http.ServerResponse): void {
     req.resume();
-    fail(res, 400, 'this server takes no encrypted requests: give it server.keypair (made by rspamadm keypair), or drop --key (rspamc) or the key of the proxy upstream', { connection: 'close' }, 'No keypair for encrypted requests: set server.keypair or drop the key');
+    fail(res, 400, 'this server takes no encrypted requests: give it server.keypair (made by rspamadm keypair), or drop --key (rspamc) or the key of the proxy upstream', {}, 'No keypair for encrypted requests: set server.keypair or drop the key');
   }
 
   const server = http.createServer(
@@ -207,7 +207,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
       const path = (req.url ?? '/').split('?', 1)[0];
       if (req.rawHeaders.length / 2 > limits.maxHeaders) {
         req.resume();
-        return fail(res, 431, `too many request headers (server.maxHeaders is ${limits.maxHeaders})`, { connection: 'close' });
+        return fail(res, 431, `too many request headers (server.maxHeaders is ${limits.maxHeaders})`);
       }
       if (req.headers.key !== undefined) {
         if (!limits.keypair) return refuseEncrypted(req, res);
@@ -251,10 +251,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     stats.requestError(status);
     if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
-      const body = JSON.stringify({ error: status === 431 ? `request headers are larger than server.maxHeaderSize (${limits.maxHeaderSize} bytes)` : `bad request: ${error.code ?? error.message}` });
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-      // a client that never reads or closes must not keep the descriptor: end() alone leaves it half-open
-      setTimeout(() => socket.destroy(), 1000).unref();
+      endWithJson(socket as Socket, status, status === 431 ? `request headers are larger than server.maxHeaderSize (${limits.maxHeaderSize} bytes)` : `bad request: ${error.code ?? error.message}`);
     } else {
       socket.destroy();
     }
@@ -275,7 +272,7 @@ export async function startScanServer(options: ScanServerOptions): Promise<ScanS
       onError: (code) => stats.requestError(code === 'EX_PROTOCOL' ? 400 : code === 'EX_DATAERR' ? 413 : 500),
     },
     // node:http's own timeouts, given above too, do not run on a server that does not listen itself
-    { idle: limits.headersTimeout, headers: limits.headersTimeout, request: limits.requestTimeout, onExpired: () => stats.requestError(408) },
+    { headers: limits.headersTimeout, request: limits.requestTimeout, onExpired: () => stats.requestError(408) },
     // past a cap silent clients make room, busy ones get a 503: idle or hostile clients cannot take every descriptor
     gate,
   );
