@@ -7,7 +7,6 @@ import { resolveRedisTarget, splitServers, type RedisCommandResult, type RedisPa
 import { ArgumentError, ConnectionRefusedError, ConnectionResetError, CoraxError, RedisReplyError, TimeoutError } from '../effects/errors.ts';
 import { parseHostPort } from '../effects/host-port.ts';
 
-
 export interface RedisModule extends LiveModule<'redis.request' | 'redis.exec'> {
   /** Clients open, shared by every task. */
   readonly clients: number;

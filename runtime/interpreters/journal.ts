@@ -54,7 +54,7 @@ export class RecordingLockedError extends Error {
   override name = 'RecordingLockedError';
 }
 
-function takeLock(lock: string, path: string): void {
+function takeLock(lock: string, path: string, advice = 'record to another file, or wait for it to finish'): void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lock, 'wx');
@@ -67,7 +67,7 @@ function takeLock(lock: string, path: string): void {
       // an empty lock is one another process has just created and not yet written its pid into
       if (!(holder > 0) && Date.now() - statSync(lock).mtimeMs < 5000) throw new RecordingLockedError(`${path} is being locked by another process (${lock})`);
       if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
-        throw new RecordingLockedError(`${path} is being recorded by process ${holder} (${lock}); record to another file, or wait for it to finish`);
+        throw new RecordingLockedError(`${path} is being recorded by process ${holder} (${lock}); ${advice}`);
       }
       // the holder is gone (it crashed): its journal stays for `corax recording tidy`; take the lock over
       unlinkSync(lock);
@@ -93,19 +93,11 @@ export function tidyRecording(path: string): { entries: number; dropped: number;
   // a live recorder's journal is not ours to finish: the lock is taken for the whole tidy (a dead recorder's is taken over)
   const lock = `${path}.lock`;
   const own = existsSync(lock) && Number(readFileSync(lock, 'utf8').trim()) === process.pid;
-  if (!own) {
-    try {
-      takeLock(lock, path);
-    } catch (error) {
-      if (error instanceof RecordingLockedError) throw new RecordingLockedError(`${error.message.replace(/; record to another file, or wait for it to finish$/, '')}; tidy it once that process has stopped`);
-      throw error;
-    }
-  }
+  if (!own) takeLock(lock, path, 'tidy it once that process has stopped');
   try {
     return tidyLocked(path);
   } finally {
-    if (!own) releaseLock(lock);
-    else if (existsSync(lock)) unlinkSync(lock);
+    releaseLock(lock);
   }
 }
 

@@ -70,18 +70,16 @@ export function serveEncrypted(key: HttpCryptKey, req: http.IncomingMessage, res
         answer.push(chunk);
         done();
       },
-      final(done) {
-        done();
-        reply();
-      },
     });
+    // sent when the inner response is written (below), or with what there is when the in-memory connection closes
     const reply = (): void => {
       if (sent) return;
       sent = true;
       // the in-memory connection has served its one request
       setImmediate(() => inner.destroy());
-      // the outer request may have ended meanwhile (its deadline answered it, the client left)
-      if (res.headersSent || res.destroyed || !answer.length) return void (res.headersSent ? undefined : res.destroy());
+      // the outer request may have been answered meanwhile, by its deadline
+      if (res.headersSent) return;
+      if (res.destroyed || !answer.length) return void res.destroy();
       const sealed = seal(shared, Buffer.concat(answer));
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': sealed.length, connection: 'close' });
       res.end(sealed);
@@ -89,7 +87,7 @@ export function serveEncrypted(key: HttpCryptKey, req: http.IncomingMessage, res
     inner.on('error', () => {});
     inner.once('close', reply);
     res.once('close', () => inner.destroy());
-    // one request per encrypted message: its reply is sent when the response is written, even if the inner request asked to keep alive
+    // one request per encrypted message: the HTTP server calls this when the response is written, even if the inner request asked to keep alive
     innerReplies.set(inner, () => setImmediate(reply));
     // the inner request comes from where the outer one did (Shm and logs look at it)
     Object.defineProperty(inner, 'remoteAddress', { value: req.socket.remoteAddress });

@@ -9,7 +9,7 @@ export function rspamdNumber(n: number): string {
 
 const str = JSON.stringify;
 
-// the thresholds are the config's, the same object for every scan: written once
+// a scanner's results share the config's frozen thresholds: written once; any other object is written each time
 const thresholdsWritten = new WeakMap<object, string>();
 function thresholdsJson(thresholds: ScanResult['thresholds']): string {
   let out = thresholdsWritten.get(thresholds);
@@ -17,7 +17,7 @@ function thresholdsJson(thresholds: ScanResult['thresholds']): string {
   out = Object.entries(thresholds)
     .map(([name, value]) => `${str(name)}:${rspamdNumber(value)}`)
     .join(',');
-  thresholdsWritten.set(thresholds, out);
+  if (Object.isFrozen(thresholds)) thresholdsWritten.set(thresholds, out);
   return out;
 }
 
