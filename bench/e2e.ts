@@ -9,21 +9,15 @@
  *
  *   npm run bench:e2e                 (--quick: corax and hand-written only, tiny)
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { startPeers } from './peers.ts';
-import { fmt, machine, median, quick, report } from './lib.ts';
-import { cpuMs, freePort, packageUnderTest, peakRss, processServer, waitHealthy, wrkLoad, type Run, type Server } from './harness.ts';
+import { peerEnv, startPeers } from './peers.ts';
+import { fmt, machine, median, numberArg, quick, report } from './lib.ts';
+import { coraxServer, rspamdServer, cpuMs, freePort, packageUnderTest, peakRss, processServer, waitHealthy, wrkLoad, type Run, type Server } from './harness.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = numberArg;
 const seconds = arg('seconds', quick ? 1 : 10);
 const rounds = arg('rounds', quick ? 1 : 3);
 const withRspamd = !quick && !process.argv.includes('--no-rspamd');
@@ -33,7 +27,7 @@ const prefix = `corax-bench-e2e:${process.pid}:`;
 
 const peers = await startPeers();
 const built = packageUnderTest(quick);
-const env = { ...process.env, ...built.env, BENCH_HTTP: peers.http, BENCH_DNS: peers.dns, BENCH_TCP_PORT: String(peers.tcp.port), BENCH_REDIS_PREFIX: prefix };
+const env = { ...process.env, ...built.env, ...peerEnv(peers, prefix) };
 const servers: Server[] = [];
 const stopAll = async (): Promise<void> => {
   for (const s of servers) await s.stop();
@@ -45,22 +39,13 @@ try {
     ['corax serve, rules read the body', './e2e/corax-body.config.ts'],
     ['corax serve, headers only (mime: false)', './e2e/corax.config.ts'],
   ] as const) {
-    const port = await freePort();
-    const child = spawn(process.execPath, [here('../bin/corax.js'), 'serve', '--config', here(config), '--bind', `127.0.0.1:${port}`, '--log-level', 'error'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    servers.push(processServer(name, `http://127.0.0.1:${port}`, child));
+    servers.push(await coraxServer(name, config, env));
   }
   const handPort = await freePort();
   const hand = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', here('./e2e/handwritten.ts')], { env: { ...env, PORT: String(handPort), BENCH_BODY: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
   servers.push(processServer('hand-written async/await, reads the body', `http://127.0.0.1:${handPort}`, hand));
-  const rspamdDirs: Record<string, string> = {};
   if (withRspamd) {
-    for (const form of ['callback', 'coro'] as const) {
-      const port = await freePort();
-      const dir = mkdtempSync(join(tmpdir(), `corax-rspamd-${form}-`));
-      rspamdDirs[form] = dir;
-      const pid = Number(execFileSync(here('./rspamd/rspamd.sh'), ['start', dir, String(port), peers.dns, peers.http, String(peers.tcp.port), redisHost, prefix, form], { encoding: 'utf8' }).trim());
-      servers.push({ name: `Rspamd 3.4, ${form === 'coro' ? 'coroutine' : 'callback'} rules`, url: `http://127.0.0.1:${port}`, pid, stop: async () => void execFileSync(here('./rspamd/rspamd.sh'), ['stop', dir]) });
-    }
+    for (const form of ['callback', 'coro'] as const) servers.push(await rspamdServer(`Rspamd 3.4, ${form === 'coro' ? 'coroutine' : 'callback'} rules`, form, peers, redisHost, prefix));
   }
   for (const s of servers) await waitHealthy(s.name, s.url, s.name.startsWith('Rspamd') ? 90 : 30);
 

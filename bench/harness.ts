@@ -1,13 +1,18 @@
 /** Shared by the end-to-end and scale benchmarks: servers as processes, bounded load, health, memory. */
-import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { percentile } from './lib.ts';
+import type { Peers } from './peers.ts';
 
 export const message = fileURLToPath(new URL('./e2e/message.eml', import.meta.url));
 
-export { freePort } from '../test/support/net.ts';
+import { freePort } from '../test/support/net.ts';
+
+export { freePort };
 
 /** Scans once; true when all four rules answered without error. */
 export async function healthy(url: string): Promise<boolean> {
@@ -150,4 +155,20 @@ export function packageUnderTest(quick: boolean): { env: Record<string, string>;
   if (quick || process.argv.includes('--sources')) return { env: {}, label: 'the sources, through tsx' };
   execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../scripts/build.ts', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit'] });
   return { env: { CORAX_USE_DIST: '1', BENCH_BUILT: '1' }, label: 'the built package (dist/, as installed from npm)' };
+}
+
+/** `corax serve` with a bench config (a path relative to bench/), on a free loopback port, as a Server to drive. */
+export async function coraxServer(name: string, config: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/corax.js', import.meta.url)), 'serve', '--config', fileURLToPath(new URL(config, import.meta.url)), '--bind', `127.0.0.1:${port}`, ...args, '--log-level', 'error'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return processServer(name, `http://127.0.0.1:${port}`, child);
+}
+
+/** Rspamd 3.4 (bench/rspamd) running the four rules in `form`, with `workers` normal workers, against the same peers and Redis. */
+export async function rspamdServer(name: string, form: 'callback' | 'coro', peers: Peers, redisHost: string, prefix: string, workers = 1): Promise<Server> {
+  const script = fileURLToPath(new URL('./rspamd/rspamd.sh', import.meta.url));
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), `corax-rspamd-${form}-w${workers}-`));
+  const pid = Number(execFileSync(script, ['start', dir, String(port), peers.dns, peers.http, String(peers.tcp.port), redisHost, prefix, form], { encoding: 'utf8', env: { ...process.env, RSPAMD_WORKERS: String(workers) } }).trim());
+  return { name, url: `http://127.0.0.1:${port}`, pid, stop: async () => void execFileSync(script, ['stop', dir]) };
 }

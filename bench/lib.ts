@@ -71,3 +71,9 @@ export function report(title: string, body: string): string {
   console.log(text);
   return text;
 }
+
+/** A numeric command-line option (`--name 5`), or `fallback`. */
+export function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}

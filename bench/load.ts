@@ -14,13 +14,10 @@ import { Pool } from 'undici';
 import { Redis } from 'ioredis';
 import { startExampleServices } from '../examples/services/index.ts';
 import { exampleMessages } from '../examples/run-example.ts';
-import { fmt, machine, percentile, quick, report } from './lib.ts';
+import { fmt, machine, numberArg, percentile, quick, report } from './lib.ts';
 import { freePort, peakRss } from './harness.ts';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = numberArg;
 const scans = arg('scans', quick ? 200 : 20_000);
 const concurrency = arg('concurrency', quick ? 8 : 64);
 const faultRate = arg('fault-rate', 0.05);

@@ -32,3 +32,8 @@ export async function startPeers(): Promise<Peers> {
       }),
   };
 }
+
+/** The environment the benchmark rules read their peers from (bench/e2e/rules.ts), with their Redis key prefix. */
+export function peerEnv(peers: Peers, redisPrefix: string): Record<string, string> {
+  return { BENCH_HTTP: peers.http, BENCH_DNS: peers.dns, BENCH_TCP_PORT: String(peers.tcp.port), BENCH_REDIS_PREFIX: redisPrefix };
+}

@@ -8,29 +8,24 @@
  *
  *   npm run bench:scale   (--quick for a smoke run)
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createLiveInterpreter, createScanner, createTestInterpreter, defineSymbol, http, suspend } from '../index.ts';
-import { startPeers } from './peers.ts';
+import { peerEnv, startPeers } from './peers.ts';
 import { fmt, machine, median, quick, report } from './lib.ts';
-import { freePort, load, peakRss, processServer, waitHealthy, type Run, type Server } from './harness.ts';
+import { coraxServer, load, peakRss, waitHealthy, type Run, type Server } from './harness.ts';
 
-const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const requests = quick ? 200 : 10_000;
 const rounds = quick ? 1 : 3;
 const inFlight = quick ? 500 : 10_000;
 const prefix = `corax-bench-scale:${process.pid}:`;
 
 const peers = await startPeers();
-const env = { ...process.env, BENCH_HTTP: peers.http, BENCH_DNS: peers.dns, BENCH_TCP_PORT: String(peers.tcp.port), BENCH_REDIS_PREFIX: prefix };
+const env = { ...process.env, ...peerEnv(peers, prefix) };
 const servers: Server[] = [];
 const sections: string[] = [];
 try {
   for (const workers of [1, 2]) {
-    const port = await freePort();
-    const child = spawn(process.execPath, [here('../bin/corax.js'), 'serve', '--config', here('./e2e/corax.config.ts'), '--bind', `127.0.0.1:${port}`, '--workers', String(workers), '--log-level', 'error'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    servers.push(processServer(`corax serve --workers ${workers}`, `http://127.0.0.1:${port}`, child));
+    servers.push(await coraxServer(`corax serve --workers ${workers}`, './e2e/corax.config.ts', env, ['--workers', String(workers)]));
   }
   for (const s of servers) await waitHealthy(s.name, s.url, 60);
   const runs = new Map<Server, Run[]>(servers.map((s) => [s, []]));

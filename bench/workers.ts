@@ -7,21 +7,12 @@
  *
  *   npm run bench:workers [-- --seconds 10 --rounds 3 --concurrency 64]
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { startPeers } from './peers.ts';
-import { fmt, machine, median, report } from './lib.ts';
-import { cpuMs, freePort, packageUnderTest, processServer, waitHealthy, wrkLoad, type Run, type Server } from './harness.ts';
+import { peerEnv, startPeers } from './peers.ts';
+import { fmt, machine, median, numberArg, report } from './lib.ts';
+import { coraxServer, rspamdServer, cpuMs, packageUnderTest, waitHealthy, wrkLoad, type Run, type Server } from './harness.ts';
 
-const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = numberArg;
 const seconds = arg('seconds', 10);
 const rounds = arg('rounds', 3);
 const concurrencies = process.argv.includes('--concurrency') ? [arg('concurrency', 64)] : [16, 64];
@@ -31,20 +22,11 @@ const prefix = `corax-bench-workers:${process.pid}:`;
 
 const peers = await startPeers();
 const built = packageUnderTest(false);
-const env = { ...process.env, ...built.env, BENCH_HTTP: peers.http, BENCH_DNS: peers.dns, BENCH_TCP_PORT: String(peers.tcp.port), BENCH_REDIS_PREFIX: prefix };
+const env = { ...process.env, ...built.env, ...peerEnv(peers, prefix) };
 const servers: Server[] = [];
 try {
-  for (const workers of [1, 2]) {
-    const port = await freePort();
-    const child = spawn(process.execPath, [here('../bin/corax.js'), 'serve', '--config', here('./e2e/corax-body.config.ts'), '--bind', `127.0.0.1:${port}`, '--workers', String(workers), '--log-level', 'error'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    servers.push(processServer(`corax serve --workers ${workers}`, `http://127.0.0.1:${port}`, child));
-  }
-  for (const workers of [1, 2]) {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), `corax-rspamd-w${workers}-`));
-    const pid = Number(execFileSync(here('./rspamd/rspamd.sh'), ['start', dir, String(port), peers.dns, peers.http, String(peers.tcp.port), redisHost, prefix, 'callback'], { encoding: 'utf8', env: { ...process.env, RSPAMD_WORKERS: String(workers) } }).trim());
-    servers.push({ name: `Rspamd 3.4, ${workers} worker${workers > 1 ? 's' : ''}`, url: `http://127.0.0.1:${port}`, pid, stop: async () => void execFileSync(here('./rspamd/rspamd.sh'), ['stop', dir]) });
-  }
+  for (const workers of [1, 2]) servers.push(await coraxServer(`corax serve --workers ${workers}`, './e2e/corax-body.config.ts', env, ['--workers', String(workers)]));
+  for (const workers of [1, 2]) servers.push(await rspamdServer(`Rspamd 3.4, ${workers} worker${workers > 1 ? 's' : ''}`, 'callback', peers, redisHost, prefix, workers));
   for (const s of servers) await waitHealthy(s.name, s.url, s.name.startsWith('Rspamd') ? 90 : 30);
 
   const sections: string[] = [];
