@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
+import type { Transform } from 'node:stream';
 import { gzipSync, createGunzip, createInflate, createBrotliDecompress } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
-import type { Handler } from '../effects/handler.ts';
+import { SUSPEND, type Handler, type Suspension } from '../effects/handler.ts';
 import type { LiveContext, LiveModule } from '../effects/family.ts';
 import type { HttpResponse, HttpSettings } from '../effects/http.ts';
 import {
@@ -26,19 +26,6 @@ export interface HttpModule extends LiveModule<'http.request'> {
 }
 
 const decoder = new TextDecoder();
-
-/** The abort signal undici watches for one request, and why it fired. */
-class RequestAbort extends EventEmitter {
-  aborted = false;
-  reason: 'timeout' | 'canceled' | null = null;
-
-  fire(reason: 'timeout' | 'canceled'): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.emit('abort');
-  }
-}
 
 function joinHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -86,9 +73,7 @@ function causeCode(error: unknown): string | undefined {
 }
 
 /** undici's failures as the rule sees them, with Rspamd's wording. */
-function mapError(error: unknown, abort: RequestAbort, host: string): CoraxError {
-  if (abort.reason === 'timeout') return new TimeoutError(undefined, { cause: error });
-  if (abort.reason === 'canceled') return new CanceledError(undefined, { cause: error });
+function mapError(error: unknown, host: string): CoraxError {
   const corax = error instanceof CoraxError ? error : (error as { cause?: unknown })?.cause instanceof CoraxError ? ((error as { cause: CoraxError }).cause) : null;
   // Rspamd's HTTP client does not name the host (its TCP client does)
   if (corax instanceof HostNotFoundError) return new HostNotFoundError(host, { message: 'unable to resolve host', cause: corax });
@@ -117,42 +102,121 @@ function tlsReason(error: unknown): string {
   return String((error as Error)?.message ?? error);
 }
 
-function ignore(): void {}
+type Headers = Record<string, string | string[] | undefined>;
 
-/** Reads a body up to `maxSize` bytes, decompressing a compressed one. */
-async function readBody(res: Dispatcher.ResponseData, maxSize: number): Promise<Uint8Array> {
-  // an abort while nobody reads the body (timed out, task over) must not become an unhandled 'error'
-  res.body.on('error', ignore);
-  const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
-  const length = res.headers['content-length'];
-  const declared = typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : -1;
-  if (declared > maxSize) {
-    res.body.destroy();
-    throw new TooBigError(declared);
+/**
+ * One request through undici's dispatch API, answering the driver straight
+ * from undici's callbacks: no promise, no stream and no async iterator per
+ * response. Enforces `maxSize` (declared and received), decompresses a
+ * compressed body, and is torn down (the request aborted) when nobody waits
+ * for it any more.
+ */
+class Exchange implements Suspension<HttpResponse>, Dispatcher.DispatchHandler {
+  private settle: ((ok: boolean, value: unknown) => void) | null = null;
+  private controller: Dispatcher.DispatchController | null = null;
+  private torn = false;
+  private status = 0;
+  private headers: Headers = {};
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+  /** The length Rspamd reports when a body is too big: the declared one, or 0 without a Content-Length. */
+  private reported = 0;
+  private inflate: Transform | null = null;
+
+  constructor(
+    private readonly agent: Agent,
+    private readonly options: Dispatcher.DispatchOptions,
+    private readonly maxSize: number,
+    private readonly host: string,
+    /** Checks to pass before the request goes out (`forbidLocal`'s lookup). */
+    private readonly before: (() => Promise<void>) | null,
+  ) {}
+
+  [SUSPEND](settle: (ok: boolean, value: unknown) => void): () => void {
+    this.settle = settle;
+    if (this.before) this.before().then(() => this.start(), (error) => this.fail(error));
+    else this.start();
+    return () => this.teardown();
   }
-  // without a Content-Length Rspamd reports the declared length, 0: so do we
-  const reported = declared >= 0 ? declared : 0;
-  let stream: AsyncIterable<Buffer> = res.body;
-  if (encoding === 'gzip' || encoding === 'x-gzip') stream = res.body.pipe(createGunzip());
-  else if (encoding === 'deflate') stream = res.body.pipe(createInflate());
-  else if (encoding === 'br') stream = res.body.pipe(createBrotliDecompress());
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of stream) {
-      total += chunk.length;
-      if (total > maxSize) {
-        res.body.destroy();
-        throw new TooBigError(reported);
-      }
-      chunks.push(chunk);
-    }
-  } catch (error) {
-    if (error instanceof TooBigError) throw error;
-    if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new CoraxError('EPROTO', `IO read error: cannot decompress the body: ${(error as Error).message}`, { cause: error });
-    throw error;
+
+  private start(): void {
+    if (this.settle) this.agent.dispatch(this.options, this);
   }
-  return chunks.length === 1 ? new Uint8Array(chunks[0].buffer, chunks[0].byteOffset, chunks[0].length) : new Uint8Array(Buffer.concat(chunks));
+
+  private teardown(): void {
+    if (this.torn) return;
+    this.torn = true;
+    this.settle = null;
+    this.controller?.abort(new CanceledError());
+    this.inflate?.destroy();
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.torn) controller.abort(new CanceledError());
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Headers): void {
+    if (statusCode < 200) return; // an informational answer: the real one follows
+    this.status = statusCode;
+    this.headers = headers;
+    const length = headers['content-length'];
+    const declared = typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : -1;
+    if (declared > this.maxSize) return this.fail(new TooBigError(declared));
+    this.reported = declared >= 0 ? declared : 0;
+    const encoding = String(headers['content-encoding'] ?? '').toLowerCase();
+    const inflate =
+      encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : null;
+    if (!inflate) return;
+    this.inflate = inflate;
+    inflate.on('data', (chunk: Buffer) => this.take(chunk));
+    inflate.on('end', () => this.done());
+    inflate.on('error', (error: NodeJS.ErrnoException) =>
+      this.fail(new CoraxError('EPROTO', `IO read error: cannot decompress the body: ${error.message}`, { cause: error })),
+    );
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.settle) return;
+    if (this.inflate) this.inflate.write(chunk);
+    else this.take(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.inflate) this.inflate.end();
+    else this.done();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.fail(error);
+  }
+
+  private take(chunk: Buffer): void {
+    if (!this.settle) return;
+    this.total += chunk.length;
+    if (this.total > this.maxSize) return this.fail(new TooBigError(this.reported));
+    this.chunks.push(chunk);
+  }
+
+  private done(): void {
+    const settle = this.settle;
+    if (!settle) return;
+    this.settle = null;
+    const { chunks } = this;
+    const bytes = chunks.length === 1 ? new Uint8Array(chunks[0].buffer, chunks[0].byteOffset, chunks[0].length) : new Uint8Array(Buffer.concat(chunks));
+    const response: HttpResponse = { code: this.status, content: decoder.decode(bytes), headers: joinHeaders(this.headers), body: bytes };
+    settle(true, response);
+  }
+
+  private fail(error: unknown): void {
+    const settle = this.settle;
+    if (!settle) return;
+    this.settle = null;
+    // stop the transfer: a body over the limit, a failed lookup, a broken stream
+    if (this.controller && !this.controller.aborted) this.controller.abort(error instanceof Error ? error : new Error(String(error)));
+    this.inflate?.destroy();
+    settle(false, mapError(error, this.host));
+  }
 }
 
 /**
@@ -176,51 +240,44 @@ export function createHttpModule(ctx: LiveContext<HttpSettings>): HttpModule {
     return agent;
   };
 
-  const handler: Handler<'http.request'> = async (effect, call) => {
+  const handler: Handler<'http.request'> = (effect, call) => {
     const url = target(effect.url);
     if (!url) throw new ArgumentError(`http.request: invalid URL ${JSON.stringify(effect.url)}`);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ArgumentError(`http.request: unsupported scheme ${url.protocol} (http and https only)`);
-    const abort = new RequestAbort();
-    call.onCancel((reason) => abort.fire(reason));
-    try {
-      if (effect.forbidLocal) {
-        const addresses = await dns.lookup(url.hostname, (fn) => call.onCancel(fn));
-        if (addresses.some((a) => isLocalAddress(a.address))) throw new ForbiddenError();
-      }
-      const maxSize = effect.maxSize ?? settings.maxSize;
-      const headers: Record<string, string | string[]> = {};
-      if (settings.userAgent) headers['user-agent'] = settings.userAgent;
-      for (const [name, value] of Object.entries(effect.headers ?? {})) headers[name.toLowerCase()] = value;
-      if (effect.user !== undefined || effect.password !== undefined) {
-        headers.authorization = `Basic ${Buffer.from(`${effect.user ?? ''}:${effect.password ?? ''}`).toString('base64')}`;
-      }
-      if (url.username && !headers.authorization) {
-        headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-      }
-      if (effect.mimeType && !headers['content-type']) headers['content-type'] = effect.mimeType;
-      if (effect.keepalive === false) headers.connection = 'close';
-      let body: string | Buffer | undefined = effect.body === undefined ? undefined : typeof effect.body === 'string' ? effect.body : Buffer.from(effect.body);
-      if (effect.gzip && body !== undefined) {
-        body = gzipSync(body);
-        headers['content-encoding'] = 'gzip';
-      }
-      const res = await agentFor(!!effect.forbidLocal, !effect.noSslVerify).request({
-        origin: url.origin,
-        path: url.path,
-        method: effect.method as Dispatcher.HttpMethod,
-        headers,
-        body,
-        signal: abort,
-        // the driver times the request out; these only stop a request nobody waits for any more
-        headersTimeout: 300_000,
-        bodyTimeout: 300_000,
-      });
-      const bytes = await readBody(res, maxSize);
-      const response: HttpResponse = { code: res.statusCode, content: decoder.decode(bytes), headers: joinHeaders(res.headers), body: bytes };
-      return response;
-    } catch (error) {
-      throw mapError(error, abort, url.hostname);
+    const maxSize = effect.maxSize ?? settings.maxSize;
+    const headers: Record<string, string | string[]> = {};
+    if (settings.userAgent) headers['user-agent'] = settings.userAgent;
+    if (effect.headers) for (const name in effect.headers) headers[name.toLowerCase()] = effect.headers[name];
+    if (effect.user !== undefined || effect.password !== undefined) {
+      headers.authorization = `Basic ${Buffer.from(`${effect.user ?? ''}:${effect.password ?? ''}`).toString('base64')}`;
     }
+    if (url.username && !headers.authorization) {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    }
+    if (effect.mimeType && !headers['content-type']) headers['content-type'] = effect.mimeType;
+    if (effect.keepalive === false) headers.connection = 'close';
+    let body: string | Buffer | undefined = effect.body === undefined ? undefined : typeof effect.body === 'string' ? effect.body : Buffer.from(effect.body);
+    if (effect.gzip && body !== undefined) {
+      body = gzipSync(body);
+      headers['content-encoding'] = 'gzip';
+    }
+    const options: Dispatcher.DispatchOptions = {
+      origin: url.origin,
+      path: url.path,
+      method: effect.method as Dispatcher.HttpMethod,
+      headers,
+      body,
+      // the driver times the request out; these only stop a request nobody waits for any more
+      headersTimeout: 300_000,
+      bodyTimeout: 300_000,
+    };
+    const before = effect.forbidLocal
+      ? async (): Promise<void> => {
+          const addresses = await dns.lookup(url.hostname, (fn) => call.onCancel(fn));
+          if (addresses.some((a) => isLocalAddress(a.address))) throw new ForbiddenError();
+        }
+      : null;
+    return new Exchange(agentFor(!!effect.forbidLocal, !effect.noSslVerify), options, maxSize, url.hostname, before);
   };
 
   return {

@@ -1,7 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { exists, hasFlag } from '@ioredis/commands';
 import { clusterClient, isScriptLoad, loadOnEveryMaster, oneSlot } from './redis-cluster.ts';
-import type { EffectContext, Handler } from '../effects/handler.ts';
+import { SUSPEND, type EffectContext, type Handler } from '../effects/handler.ts';
 import type { LiveContext, LiveModule } from '../effects/family.ts';
 import { resolveRedisTarget, splitServers, type RedisCommandResult, type RedisParams, type RedisReply, type RedisSettings, type RedisTarget } from '../effects/redis.ts';
 import { ArgumentError, ConnectionRefusedError, ConnectionResetError, CoraxError, RedisReplyError, TimeoutError } from '../effects/errors.ts';
@@ -82,12 +82,18 @@ class RedisLink {
   /** Counts a command in and out, so a retired link closes when it is idle. */
   track<T>(work: Promise<T>): Promise<T> {
     this.inflight++;
-    const done = (): void => {
-      if (--this.inflight === 0 && this.retired) this.client.disconnect();
-    };
-    work.then(done, done);
+    work.then(this.untrack, this.untrack);
     return work;
   }
+
+  /** Counts a command in: `untrack` counts it out. */
+  begin(): void {
+    this.inflight++;
+  }
+
+  readonly untrack = (): void => {
+    if (--this.inflight === 0 && this.retired) this.client.disconnect();
+  };
 
   retire(): void {
     if (this.retired) return;
@@ -128,6 +134,51 @@ class RedisLink {
     throw connectionFailure(this.lastError, null);
   }
 }
+
+/** Sends one command on `client` and settles with its reply; returns no teardown (a sent command cannot be withdrawn). */
+function runCommand(link: RedisLink, client: Redis | Cluster, command: readonly (string | Uint8Array)[], settle: (ok: boolean, value: unknown) => void): () => void {
+  link.begin();
+  const args = command.slice(1) as string[];
+  client.call(String(command[0]), ...args, (error: Error | null | undefined, reply: unknown) => {
+    link.untrack();
+    if (error) settle(false, mapError(error, link.lastError));
+    else settle(true, reply);
+  });
+  return noTeardown;
+}
+
+/** Sends a pipeline on `client` and settles with each command's result; returns no teardown (a sent pipeline cannot be withdrawn). */
+function runPipeline(link: RedisLink, client: Redis | Cluster, commands: readonly (readonly (string | Uint8Array)[])[], settle: (ok: boolean, value: unknown) => void): () => void {
+  const pipeline = client.pipeline();
+  for (const [name, ...args] of commands) pipeline.call(String(name), ...(args as string[]));
+  link.begin();
+  pipeline.exec((error, results) => {
+    link.untrack();
+    if (error) return settle(false, mapError(error, link.lastError));
+    if (!results) return settle(false, connectionFailure(link.lastError, null));
+    const out: RedisCommandResult[] = [];
+    let connectionErrors = 0;
+    for (let i = 0; i < results.length; i++) {
+      const [failure, reply] = results[i];
+      if (!failure) {
+        out.push([null, reply as RedisReply]);
+        continue;
+      }
+      const mapped = mapError(failure, link.lastError);
+      if (mapped instanceof RedisReplyError) out.push([new RedisReplyError(mapped.message, { index: i, cause: failure }), undefined]);
+      else {
+        connectionErrors++;
+        out.push([mapped, undefined]);
+      }
+    }
+    // the connection failed under the whole pipeline: that is the pipeline's error, not each command's
+    if (connectionErrors === results.length) settle(false, out[0][0]);
+    else settle(true, out);
+  });
+  return noTeardown;
+}
+
+function noTeardown(): void {}
 
 function fnv1a(text: string): number {
   let h = 0x811c9dc5;
@@ -213,43 +264,22 @@ export function createRedisModule(ctx: LiveContext<RedisSettings>): RedisModule 
   const request: Handler<'redis.request'> = (effect, call) => {
     const link = linkFor(effect.params, effect.command, effect.route, effect.key);
     watch(call, link);
-    if (link.client.status === 'ready') return link.send(effect.command);
-    return link.ready().then(() => link.send(effect.command));
+    const { command } = effect;
+    if (link.client.status === 'ready' && !(link.client instanceof Cluster && isScriptLoad(command))) {
+      return { [SUSPEND]: (settle) => runCommand(link, link.client, command, settle) };
+    }
+    return link.ready().then(() => link.send(command));
   };
 
-  const exec: Handler<'redis.exec'> = async (effect, call) => {
-    if (effect.commands.length === 0) return [];
-    const link = linkFor(effect.params, effect.commands.find((c) => !readOnly(String(c[0]))) ?? effect.commands[0]);
-    if (link.client instanceof Cluster) oneSlot(effect.commands, link.client.options.keyPrefix ?? '');
+  const exec: Handler<'redis.exec'> = (effect, call) => {
+    const { commands } = effect;
+    if (commands.length === 0) return [];
+    const link = linkFor(effect.params, commands.find((c) => !readOnly(String(c[0]))) ?? commands[0]);
+    if (link.client instanceof Cluster) oneSlot(commands, link.client.options.keyPrefix ?? '');
     watch(call, link);
-    const client = await link.ready();
-    const pipeline = client.pipeline();
-    for (const [name, ...args] of effect.commands) pipeline.call(String(name), ...(args as string[]));
-    let results: [Error | null, unknown][] | null;
-    try {
-      results = await link.track(pipeline.exec());
-    } catch (error) {
-      throw mapError(error, link.lastError);
-    }
-    if (!results) throw connectionFailure(link.lastError, null);
-    const out: RedisCommandResult[] = [];
-    let connectionErrors = 0;
-    for (let i = 0; i < results.length; i++) {
-      const [error, reply] = results[i];
-      if (!error) {
-        out.push([null, reply as RedisReply]);
-        continue;
-      }
-      const mapped = mapError(error, link.lastError);
-      if (mapped instanceof RedisReplyError) out.push([new RedisReplyError(mapped.message, { index: i, cause: error }), undefined]);
-      else {
-        connectionErrors++;
-        out.push([mapped, undefined]);
-      }
-    }
-    // the connection failed under the whole pipeline: that is the pipeline's error, not each command's
-    if (connectionErrors === results.length) throw out[0][0];
-    return out;
+    // a ready client answers the driver from ioredis' callback (a suspension): no promise of our own
+    if (link.client.status === 'ready') return { [SUSPEND]: (settle) => runPipeline(link, link.client, commands, settle) };
+    return link.ready().then((client) => new Promise<RedisCommandResult[]>((resolve, reject) => runPipeline(link, client, commands, (ok, value) => (ok ? resolve(value as RedisCommandResult[]) : reject(value)))));
   };
 
   return {

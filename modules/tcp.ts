@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { EffectContext } from '../effects/handler.ts';
+import { SUSPEND, type EffectContext } from '../effects/handler.ts';
 import type { LiveContext, LiveModule } from '../effects/family.ts';
 import type { TcpReadEffect, TcpSettings } from '../effects/tcp.ts';
 import { CanceledError, CoraxError, HostNotFoundError } from '../effects/errors.ts';
@@ -17,8 +17,7 @@ export interface TcpModule extends LiveModule<TcpTypes> {
 
 interface Waiter {
   effect: TcpReadEffect;
-  resolve(value: string): void;
-  reject(error: CoraxError): void;
+  settle(ok: boolean, value: unknown): void;
 }
 
 /** One connection: a socket, the shared read buffer, at most one read waiting on it. */
@@ -61,8 +60,8 @@ class Connection {
     const out = this.buffer.settle(waiter.effect);
     if (!out) return;
     this.waiter = null;
-    if ('data' in out) waiter.resolve(out.data.toString('utf8'));
-    else waiter.reject(out.error);
+    if ('data' in out) waiter.settle(true, out.data.toString('utf8'));
+    else waiter.settle(false, out.error);
   }
 }
 
@@ -71,7 +70,11 @@ const connectionsKey = Symbol('corax.tcp.connections');
 interface TaskConnections {
   next: number;
   byId: Map<string, Connection>;
+  /** Whether the task's end destroys them yet. */
+  watched: boolean;
 }
+
+const newTable = (): TaskConnections => ({ next: 0, byId: new Map(), watched: false });
 
 /**
  * TCP over node:net (and node:tls for `ssl`). Connections belong to their
@@ -83,15 +86,18 @@ export function createTcpModule(ctx: LiveContext<TcpSettings>): TcpModule {
   const dns = ctx.require<DnsModule>('dns');
   const all = new Set<net.Socket>();
 
-  const connections = (call: EffectContext): TaskConnections =>
-    call.task.local(connectionsKey, () => {
-      const table: TaskConnections = { next: 0, byId: new Map() };
+  // no closure per call: this runs for every TCP operation
+  const connections = (call: EffectContext): TaskConnections => {
+    const table = call.task.local(connectionsKey, newTable);
+    if (!table.watched) {
+      table.watched = true;
       call.task.onEnd(() => {
         for (const conn of table.byId.values()) conn.destroy();
         table.byId.clear();
       });
-      return table;
-    });
+    }
+    return table;
+  };
 
   const get = (call: EffectContext, id: string): Connection => {
     const conn = connections(call).byId.get(id);
@@ -100,8 +106,9 @@ export function createTcpModule(ctx: LiveContext<TcpSettings>): TcpModule {
   };
 
   const handlers: TcpModule['handlers'] = {
-    'tcp.connect': (effect, call) =>
-      new Promise<{ id: string }>((resolve, reject) => {
+    // connects and reads answer the driver from the socket's events (a suspension): no promise per operation
+    'tcp.connect': (effect, call) => ({
+      [SUSPEND](settle) {
         const options: net.NetConnectOpts & tls.ConnectionOptions = { host: effect.host, port: effect.port, noDelay: true };
         // addresses connect directly; names go through our resolver (net does not call lookup for an IP)
         if (!net.isIP(effect.host)) options.lookup = dns.netLookup({ onCancel: (fn) => call.onCancel(fn) });
@@ -114,35 +121,34 @@ export function createTcpModule(ctx: LiveContext<TcpSettings>): TcpModule {
           socket = net.connect(options);
         }
         let settled = false;
-        call.onCancel(() => {
-          if (settled) return;
-          settled = true;
-          socket.destroy();
-          reject(new CanceledError());
-        });
         socket.once(effect.ssl ? 'secureConnect' : 'connect', () => {
           if (settled) return;
           settled = true;
           socket.removeAllListeners('error');
           if (call.task.ended) {
             socket.destroy();
-            return reject(new CanceledError());
+            return settle(false, new CanceledError());
           }
           all.add(socket);
           socket.once('close', () => all.delete(socket));
           const table = connections(call);
           const id = `tcp${table.next++}`;
           table.byId.set(id, new Connection(socket));
-          resolve({ id });
+          settle(true, { id });
         });
         socket.once('error', (error: NodeJS.ErrnoException) => {
           if (settled) return;
           settled = true;
           socket.destroy();
-          if (error instanceof HostNotFoundError || error instanceof CoraxError) return reject(error);
-          reject(connectError(error.code, error.message, error));
+          settle(false, error instanceof HostNotFoundError || error instanceof CoraxError ? error : connectError(error.code, error.message, error));
         });
-      }),
+        return () => {
+          if (settled) return;
+          settled = true;
+          socket.destroy();
+        };
+      },
+    }),
 
     'tcp.write': (effect, call) => {
       const conn = get(call, effect.conn);
@@ -178,12 +184,14 @@ export function createTcpModule(ctx: LiveContext<TcpSettings>): TcpModule {
         if ('data' in out) return out.data.toString('utf8');
         throw out.error;
       }
-      return new Promise<string>((resolve, reject) => {
-        conn.waiter = { effect, resolve, reject };
-        call.onCancel(() => {
-          if (conn.waiter?.effect === effect) conn.waiter = null;
-        });
-      });
+      return {
+        [SUSPEND](settle) {
+          conn.waiter = { effect, settle };
+          return () => {
+            if (conn.waiter?.effect === effect) conn.waiter = null;
+          };
+        },
+      };
     },
 
     'tcp.shutdown': (effect, call) => {

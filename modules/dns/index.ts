@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
-import type { Handler } from '../../effects/handler.ts';
+import { SUSPEND, type Handler } from '../../effects/handler.ts';
 import type { LiveContext, LiveModule } from '../../effects/family.ts';
 import type { DnsRecord, DnsSettings, DnsType } from '../../effects/dns.ts';
 import { CanceledError, CoraxError, ForbiddenError, HostNotFoundError } from '../../effects/errors.ts';
@@ -39,24 +39,24 @@ class Shared {
   constructor(readonly key: string) {}
 }
 
-/** One effect waiting on a shared question: leaves when it is cancelled (its timeout fired, or the task ended). */
+/** One effect waiting on a shared question: leaves when it is withdrawn (its timeout fired, or the task ended). */
 class Waiter {
   constructor(
     readonly shared: Shared,
-    readonly ok: (records: DnsRecord[]) => void,
-    readonly fail: (error: CoraxError) => void,
+    readonly answer: (ok: boolean, value: unknown) => void,
     readonly leave: (waiter: Waiter) => void,
   ) {}
 
   settle(outcome: Outcome): void {
-    if (outcome.error) this.fail(outcome.error);
-    else this.ok(outcome.records!);
+    if (outcome.error) this.answer(false, outcome.error);
+    else this.answer(true, outcome.records!);
   }
 
-  abandon(error: CoraxError): void {
-    if (!this.shared.waiters.has(this)) return;
+  /** Nobody waits for this answer any more; returns whether it was still waiting. */
+  withdraw(): boolean {
+    if (!this.shared.waiters.has(this)) return false;
     this.leave(this);
-    this.fail(error);
+    return true;
   }
 }
 
@@ -142,20 +142,49 @@ export function createDnsModule(ctx: LiveContext<DnsSettings>): DnsModule {
     }
   }
 
-  /** One answer for one waiter: shares the question in flight, leaves it when cancelled. */
+  /** A cached outcome as a fresh answer (the caller may keep the array); undefined when there is none. */
+  function fromCache(key: string, useCache: TtlCache | null): Outcome | undefined {
+    const cached = useCache?.get(key);
+    if (!cached || cached.error) return cached;
+    return { records: Object.assign([...cached.records!], cached.records as { authenticated?: boolean }), ttl: cached.ttl };
+  }
+
+  /** Waits for the answer to a question, shared with others asking it; returns the withdrawal. */
+  function join(key: string, rrtype: DnsType, name: string, useCache: TtlCache | null, answer: (ok: boolean, value: unknown) => void): Waiter {
+    const shared = inflight.get(key) ?? start(key, rrtype, name, useCache);
+    const waiter = new Waiter(shared, answer, leave);
+    shared.waiters.add(waiter);
+    return waiter;
+  }
+
+  /** One answer for one waiter, as a promise (host lookups): shares the question in flight, leaves it when cancelled. */
   function resolve(rrtype: DnsType, name: string, onCancel: OnCancel | undefined, useCache: TtlCache | null): Promise<DnsRecord[]> {
     const key = `${rrtype}:${name.toLowerCase()}`;
-    const cached = useCache?.get(key);
-    if (cached) return cached.error ? Promise.reject(cached.error) : Promise.resolve(Object.assign([...cached.records!], cached.records as { authenticated?: boolean }));
-    const shared = inflight.get(key) ?? start(key, rrtype, name, useCache);
+    const cached = fromCache(key, useCache);
+    if (cached) return cached.error ? Promise.reject(cached.error) : Promise.resolve(cached.records!);
     return new Promise<DnsRecord[]>((ok, fail) => {
-      const waiter = new Waiter(shared, ok, fail, leave);
-      shared.waiters.add(waiter);
-      onCancel?.(() => waiter.abandon(new CanceledError()));
+      const waiter = join(key, rrtype, name, useCache, (good, value) => (good ? ok(value as DnsRecord[]) : fail(value)));
+      onCancel?.(() => {
+        if (waiter.withdraw()) fail(new CanceledError());
+      });
     });
   }
 
-  const handler: Handler<'dns.request'> = (effect, call) => resolve(effect.rrtype, effect.name, (fn) => call.onCancel(fn), cache);
+  // the effect answers the driver straight from the resolver (a suspension): no promise per request
+  const handler: Handler<'dns.request'> = (effect) => {
+    const key = `${effect.rrtype}:${effect.name.toLowerCase()}`;
+    const cached = fromCache(key, cache);
+    if (cached) {
+      if (cached.error) throw cached.error;
+      return cached.records as never;
+    }
+    return {
+      [SUSPEND](settle) {
+        const waiter = join(key, effect.rrtype, effect.name, cache, settle);
+        return () => void waiter.withdraw();
+      },
+    };
+  };
 
   async function lookup(host: string, onCancel?: OnCancel): Promise<Address[]> {
     let bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
