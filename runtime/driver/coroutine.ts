@@ -211,6 +211,7 @@ export class Coroutine {
         }
         if (this.isHalted()) {
           this.driving = false;
+          ctx.abort('canceled'); // halted by a call the handler made: nobody takes this answer
           unwind(iter, host);
           return;
         }
@@ -218,16 +219,19 @@ export class Coroutine {
           const err = failureOf(effect, out);
           if (err.fatal) {
             this.driving = false;
+            ctx.answered(false, err);
             host.fail(err);
             return;
           }
           if (err.fault !== 'timeout' || timeout === undefined) {
+            ctx.answered(false, err);
             input = [err, undefined];
             isErr = false;
             continue;
           }
           this.park(ctx, effect, entry, undefined, timeout); // the peer never answers: only the timeout will
         } else if (!isPending(out)) {
+          ctx.answered(true, out);
           input = [null, out];
           isErr = false;
           continue;

@@ -89,7 +89,9 @@ export class Wait {
     this.cancelTimer = null;
     this.inner = null;
     this.co.host.pending(-1);
-    this.co.answer(this, ok, ok ? value : failureOf(this.effect, value));
+    const answer = ok ? value : failureOf(this.effect, value);
+    this.ctx.answered(ok, answer);
+    this.co.answer(this, ok, answer);
   }
 
   /** Tears the effect down: the coroutine no longer wants it (halted, race lost, task over). */

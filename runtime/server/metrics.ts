@@ -1,10 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Effect } from '../../effects/effect.ts';
 import type { CoraxError } from '../../effects/errors.ts';
 import type { CancelReason, Middleware } from '../../effects/handler.ts';
 import { actionNames } from '../config/config.ts';
 import { observe, type Observer } from '../interpreters/use.ts';
+import { EffectCall } from '../driver/effect-call.ts';
 import { TallyCounter, TallyHistogram } from './tally.ts';
 import type { ScanResult, TaskReport } from '../scan/scan.ts';
 
@@ -24,13 +25,13 @@ export class ServerMetrics {
   active = 0;
   /** Scans answered by this process (for its own shutdown log). */
   scanned = 0;
-  private readonly scans = new Counter({ name: 'corax_scanned_total', help: 'Messages scanned.', registers: [this.registry] });
-  private readonly actions = new Counter({ name: 'corax_actions_total', help: 'Scans by resulting action.', labelNames: ['action'], registers: [this.registry] });
-  private readonly duration = new Histogram({ name: 'corax_scan_duration_seconds', help: 'Time from request to result.', buckets: durationBuckets, registers: [this.registry] });
-  private readonly timeouts = new Counter({ name: 'corax_scan_timeouts_total', help: 'Scans ended by the task timeout.', registers: [this.registry] });
+  // what is counted on every scan or effect is a tally: plain numbers, exported when read
+  private readonly scans = new TallyCounter('corax_scanned_total', 'Messages scanned.', [], this.registry);
+  private readonly actions = new TallyCounter('corax_actions_total', 'Scans by resulting action.', ['action'], this.registry);
+  private readonly duration = new TallyHistogram('corax_scan_duration_seconds', 'Time from request to result.', null, durationBuckets, this.registry);
+  private readonly timeouts = new TallyCounter('corax_scan_timeouts_total', 'Scans ended by the task timeout.', [], this.registry);
   private readonly failures = new Counter({ name: 'corax_scan_failures_total', help: 'Scans that failed (no result).', registers: [this.registry] });
   private readonly errors = new Counter({ name: 'corax_request_errors_total', help: 'Requests answered with an error status.', labelNames: ['status'], registers: [this.registry] });
-  // the per-symbol and per-effect ones are tallies: counted on every scan and effect, exported when read
   private readonly outcomes = new TallyCounter('corax_symbol_runs_total', 'Symbol runs by outcome (ok, error, timeout, halted, skipped, not run).', ['symbol', 'outcome'], this.registry);
   private readonly results = new TallyCounter('corax_results_total', 'Results inserted, by name.', ['name'], this.registry);
   readonly effects = new TallyCounter('corax_effects_total', 'Effects performed, by family and outcome.', ['family', 'outcome'], this.registry);
@@ -42,15 +43,17 @@ export class ServerMetrics {
     const active = this;
     new Gauge({ name: 'corax_active_scans', help: 'Scans in progress.', registers: [this.registry], collect() { this.set(active.active); } });
     new Gauge({ name: 'corax_uptime_seconds', help: 'Seconds since the server started.', registers: [this.registry], aggregator: 'max', collect() { this.set(Math.round((Date.now() - active.started) / 1000)); } });
-    for (const action of [...actionNames, 'no action']) this.actions.inc({ action }, 0);
+    for (const action of [...actionNames, 'no action']) this.actions.inc(action, '', 0);
+    this.scans.inc('', '', 0);
+    this.timeouts.inc('', '', 0);
     collectDefaultMetrics({ register: this.registry, prefix: 'corax_' });
   }
 
   scanDone(result: ScanResult): void {
     this.scanned++;
     this.scans.inc();
-    this.actions.inc({ action: result.action });
-    this.duration.observe(result.timeReal);
+    this.actions.inc(result.action);
+    this.duration.observe('', result.timeReal);
     if (result.timedOut) this.timeouts.inc();
     for (const name in result.symbols) this.results.inc(name);
   }
@@ -70,7 +73,11 @@ export class ServerMetrics {
   };
 
   /** Middleware counting effects and timing them, by family and by symbol. */
-  middleware: Middleware = (next) => (effect: Effect, ctx) => observe(next, effect, ctx, new EffectMetrics(this, effect.type.slice(0, effect.type.indexOf('.')), ctx.symbol));
+  middleware: Middleware = (next) => (effect: Effect, ctx) => {
+    const metrics = new EffectMetrics(this, familyOf(effect.type), ctx.symbol);
+    // the driver reports the end of the effects it runs; any other caller's answers are wrapped
+    return ctx instanceof EffectCall && ctx.watch(metrics) ? next(effect, ctx) : observe(next, effect, ctx, metrics);
+  };
 
   /** What /metrics shows: this process's metrics, or under --workers every worker's, aggregated. */
   async prometheus(): Promise<string> {
@@ -82,6 +89,15 @@ export class ServerMetrics {
     const metrics = cluster.isWorker ? (await clusterMetrics()).json : await this.registry.getMetricsAsJSON();
     return statFrom(metrics);
   }
+}
+
+const families = new Map<string, string>();
+
+/** `dns` of `dns.request`, computed once per effect type. */
+function familyOf(type: string): string {
+  let family = families.get(type);
+  if (family === undefined) families.set(type, (family = type.slice(0, type.indexOf('.'))));
+  return family;
 }
 
 /** One effect's counting, as it ends (an object, not closures: this runs for every effect). */

@@ -21,7 +21,7 @@ abstract class Tallied<Cell> {
   constructor(
     readonly name: string,
     readonly help: string,
-    protected readonly labelNames: readonly [string] | readonly [string, string],
+    protected readonly labelNames: readonly [] | readonly [string] | readonly [string, string],
     registry: Registry,
   ) {
     // prom-client reads any registered object that answers get() in its own metrics' form
@@ -38,6 +38,7 @@ abstract class Tallied<Cell> {
 
   protected labels(a: string, b: string): Record<string, string> {
     const [first, second] = this.labelNames;
+    if (first === undefined) return {};
     return second === undefined ? { [first]: a } : { [first]: a, [second]: b };
   }
 
@@ -48,12 +49,14 @@ abstract class Tallied<Cell> {
   abstract get(): Promise<Exported>;
 }
 
-/** A counter with one or two labels. */
+const zero = (): { value: number } => ({ value: 0 });
+
+/** A counter with no label, one or two. */
 export class TallyCounter extends Tallied<{ value: number }> {
   readonly type = 'counter';
 
-  inc(a: string, b = '', by = 1): void {
-    this.cell(a, b, () => ({ value: 0 })).value += by;
+  inc(a = '', b = '', by = 1): void {
+    this.cell(a, b, zero).value += by;
   }
 
   async get(): Promise<Exported> {
@@ -69,16 +72,20 @@ interface Buckets {
   count: number;
 }
 
-/** A histogram with one label and fixed upper bounds (seconds). */
+/** A histogram with one label or none (`label` null) and fixed upper bounds (seconds). */
 export class TallyHistogram extends Tallied<Buckets> {
   readonly type = 'histogram';
 
-  constructor(name: string, help: string, label: string, private readonly bounds: readonly number[], registry: Registry) {
-    super(name, help, [label], registry);
+  constructor(name: string, help: string, label: string | null, private readonly bounds: readonly number[], registry: Registry) {
+    super(name, help, label === null ? [] : [label], registry);
+    // without labels the one series is there, all zeroes, before the first observation (as prom-client shows it)
+    if (label === null) this.cell('', '', this.empty);
   }
 
+  private readonly empty = (): Buckets => ({ counts: new Float64Array(this.bounds.length), sum: 0, count: 0 });
+
   observe(a: string, seconds: number): void {
-    const cell = this.cell(a, '', () => ({ counts: new Float64Array(this.bounds.length), sum: 0, count: 0 }));
+    const cell = this.cell(a, '', this.empty);
     cell.sum += seconds;
     cell.count++;
     const { bounds } = this;
