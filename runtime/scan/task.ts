@@ -37,7 +37,8 @@ interface ResultEntry {
   /** Inserts so far. */
   shots: number;
   maxShots: number;
-  options: Set<string> | null;
+  /** Deduplicated, in insertion order (an array: results have a few options, at most 100). */
+  options: string[] | null;
   /** Bytes of options so far (Rspamd caps them at 4096 per result). */
   optionBytes: number;
   /** The symbol that inserted it first (for invariants and logs). */
@@ -88,7 +89,12 @@ function optionText(option: unknown): string {
 
 /** Control characters in an option become U+FFFD, as Rspamd stores them. */
 function printable(text: string): string {
-  return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) ? text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd') : text;
+  // a scan of the characters first: almost every option has none, and a regular expression costs more per call
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd');
+  }
+  return text;
 }
 
 /**
@@ -374,20 +380,19 @@ function byName(a: ResultEntry, b: ResultEntry): number {
 
 /** Adds an option within Rspamd's limits; past 4096 bytes one `...` marks what was dropped. */
 function addOption(entry: ResultEntry, text: string): void {
-  const options = (entry.options ??= new Set());
-  if (options.has(text) || options.has('...')) return;
-  if (options.size >= maxOptions) return;
+  const options = (entry.options ??= []);
+  if (options.length >= maxOptions || options.includes(text) || options.includes('...')) return;
   const bytes = Buffer.byteLength(text);
   if (entry.optionBytes + bytes > maxOptionBytes) {
-    options.add('...');
+    options.push('...');
     return;
   }
   entry.optionBytes += bytes;
-  options.add(text);
+  options.push(text);
 }
 
 function toSymbolResult(entry: ResultEntry): SymbolResult {
   const result: SymbolResult = { name: entry.name, score: entry.score, metricScore: entry.metricScore };
-  if (entry.options) result.options = [...entry.options];
+  if (entry.options) result.options = entry.options.slice();
   return result;
 }
