@@ -89,6 +89,12 @@ export interface DnsConfig {
   retransmits?: number;
   /** DNS requests one task may make (Rspamd's `dns_max_requests`, default 64). */
   maxRequests?: number;
+  /**
+   * UDP sockets per server (Rspamd's `dns.sockets`, default 16): queries in
+   * flight share them, each with its own random id, and a socket is replaced
+   * by one on a new source port after 100 queries.
+   */
+  sockets?: number;
   /** Cache answers for their TTL (default off). */
   cache?: boolean | { maxEntries?: number };
 }
@@ -98,6 +104,7 @@ export interface DnsSettings {
   readonly timeout: number;
   readonly retransmits: number;
   readonly maxRequests: number;
+  readonly sockets: number;
   readonly cache: { readonly maxEntries: number } | null;
 }
 
@@ -168,7 +175,7 @@ export const dnsFamily = defineFamily<'dns.request', DnsSettings>({
     key: 'dns',
     resolve(input) {
       const dnsIn = section('dns', input);
-      onlyKeys('dns', dnsIn, ['servers', 'timeout', 'retransmits', 'maxRequests', 'cache']);
+      onlyKeys('dns', dnsIn, ['servers', 'timeout', 'retransmits', 'maxRequests', 'sockets', 'cache']);
       if (dnsIn.servers !== undefined) {
         if (!Array.isArray(dnsIn.servers) || dnsIn.servers.length === 0) invalid('dns.servers', dnsIn.servers, 'a non-empty array of "ip" or "ip:port" strings');
         (dnsIn.servers as unknown[]).forEach((s, i) => {
@@ -187,6 +194,7 @@ export const dnsFamily = defineFamily<'dns.request', DnsSettings>({
         timeout: positive('dns.timeout', dnsIn.timeout, 1000),
         retransmits: count('dns.retransmits', dnsIn.retransmits, 5, 1),
         maxRequests: count('dns.maxRequests', dnsIn.maxRequests, 64, 1),
+        sockets: count('dns.sockets', dnsIn.sockets, 16, 1),
         cache,
       });
     },

@@ -109,7 +109,7 @@ function hostsFile(): Map<string, Address[]> {
 export function createDnsModule(ctx: LiveContext<DnsSettings>): DnsModule {
   const settings = ctx.settings;
   const servers = (settings.servers ?? systemNameservers()).map(parseNameServer);
-  const transport = new DnsTransport({ servers, timeout: settings.timeout, attempts: settings.retransmits });
+  const transport = new DnsTransport({ servers, timeout: settings.timeout, attempts: settings.retransmits, sockets: settings.sockets });
   const inflight = new Map<string, Shared>();
   const cache = settings.cache ? new TtlCache(settings.cache.maxEntries) : null;
   const lookupCache = new TtlCache(1000);

@@ -11,8 +11,10 @@ export interface TransportOptions {
   servers: NameServer[];
   /** Milliseconds per attempt. */
   timeout: number;
-  /** Attempts in all (Rspamd's `retransmits`), each on a fresh socket with a fresh id, rotating servers. */
+  /** Attempts in all (Rspamd's `retransmits`), each with a fresh id, rotating servers. */
   attempts: number;
+  /** UDP sockets per server (Rspamd's `dns.sockets`), each replaced after QUERIES_PER_SOCKET queries. */
+  sockets: number;
 }
 
 const ids = new Uint16Array(512);
@@ -86,13 +88,115 @@ export function acceptAnswer(msg: Buffer, id: number, name: string, type: string
 
 type AttemptResult = { packet: Packet } | { timeout: true } | { error: CoraxError };
 
+/** How many queries a socket carries before it is replaced by one on a new source port. */
+export const QUERIES_PER_SOCKET = 100;
+
 /**
- * One UDP exchange on its own socket: a class, not closures, because every
- * query makes one.
+ * One UDP socket to one server, shared by the queries in flight (Rspamd's
+ * `dns.sockets` per server): each query has its own random id, unique on the
+ * socket; a datagram goes to the query with its id, if it comes from the
+ * server. After QUERIES_PER_SOCKET queries the socket takes no more and
+ * closes once its last query is done, so source ports keep changing.
  */
+class UdpChannel {
+  readonly socket: dgram.Socket;
+  readonly pending = new Map<number, UdpAttempt>();
+  uses = 0;
+  /** Takes no more queries (broken or closed). */
+  private closed = false;
+  private shut = false;
+
+  constructor(private readonly server: NameServer) {
+    this.socket = dgram.createSocket(server.family === 6 ? 'udp6' : 'udp4');
+    // an idle socket of the pool does not keep the process alive (a query in flight has its timer)
+    this.socket.unref();
+    this.socket.on('message', (msg, rinfo) => this.message(msg, rinfo));
+    this.socket.on('error', (error) => this.fail(new CoraxError((error as NodeJS.ErrnoException).code ?? 'EIO', error.message, { cause: error })));
+  }
+
+  get full(): boolean {
+    return this.closed || this.uses >= QUERIES_PER_SOCKET;
+  }
+
+  /** A random id no query in flight on this socket has. */
+  freshId(): number {
+    for (;;) {
+      const id = randomId();
+      if (!this.pending.has(id)) return id;
+    }
+  }
+
+  send(attempt: UdpAttempt, id: number, query: Buffer): void {
+    this.uses++;
+    this.pending.set(id, attempt);
+    this.socket.send(query, this.server.port, this.server.host);
+  }
+
+  release(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0 && this.full) this.close();
+  }
+
+  private message(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (rinfo.port !== this.server.port || !sameAddress(rinfo.address, this.server.host)) return; // not from the queried server
+    if (msg.length < 12) return;
+    this.pending.get(msg.readUInt16BE(0))?.message(msg);
+  }
+
+  /** The socket broke: every query on it fails, and it takes no more. */
+  private fail(error: CoraxError): void {
+    this.closed = true;
+    for (const attempt of [...this.pending.values()]) attempt.fail(error);
+    this.close();
+  }
+
+  close(): void {
+    if (this.shut) return;
+    this.shut = true;
+    this.closed = true;
+    this.socket.removeAllListeners('message');
+    this.socket.removeAllListeners('error');
+    this.socket.on('error', ignore);
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** The sockets to one server: up to `size`, used in turn, each replaced when full. */
+class ChannelPool {
+  private readonly channels: (UdpChannel | null)[];
+  private next = 0;
+
+  constructor(
+    private readonly server: NameServer,
+    size: number,
+  ) {
+    this.channels = new Array(size).fill(null);
+  }
+
+  take(): UdpChannel {
+    const i = this.next;
+    this.next = (i + 1) % this.channels.length;
+    let channel = this.channels[i];
+    if (!channel || channel.full) {
+      if (channel && channel.pending.size === 0) channel.close();
+      this.channels[i] = channel = new UdpChannel(this.server);
+    }
+    return channel;
+  }
+
+  close(): void {
+    for (const channel of this.channels) channel?.close();
+    this.channels.fill(null);
+  }
+}
+
+/** One UDP exchange, on a socket of the server's pool: a class, not closures, because every query makes one. */
 class UdpAttempt {
-  private readonly id = randomId();
-  private readonly socket: dgram.Socket;
+  private readonly id: number;
   private done = false;
   private timer: NodeJS.Timeout | null = null;
   private off: (() => void) | null = null;
@@ -101,34 +205,35 @@ class UdpAttempt {
 
   constructor(
     private readonly live: Set<{ close(): void }>,
-    private readonly server: NameServer,
+    private readonly channel: UdpChannel,
     private readonly name: string,
     private readonly type: string,
     private readonly resolve: (result: AttemptResult) => void,
   ) {
-    this.socket = dgram.createSocket(server.family === 6 ? 'udp6' : 'udp4');
+    this.id = channel.freshId();
   }
 
   start(timeout: number, token: CancelToken): void {
-    const { socket } = this;
     this.live.add(this);
-    socket.on('message', (msg, rinfo) => this.message(msg, rinfo));
-    socket.on('error', (error) => this.finish({ error: new CoraxError((error as NodeJS.ErrnoException).code ?? 'EIO', error.message, { cause: error }) }));
     this.off = token.on(() => this.finish({ error: new CanceledError() }));
     this.timer = setTimeout(() => this.finish(this.malformed ? { error: this.malformed } : { timeout: true }), timeout);
     const query = dnsPacket.encode({ type: 'query', id: this.id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: this.type as 'A', name: this.name, class: 'IN' }] });
-    socket.send(query, this.server.port, this.server.host);
+    this.channel.send(this, this.id, query);
   }
 
   close(): void {
     this.finish({ error: new CanceledError() });
   }
 
-  private message(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (rinfo.port !== this.server.port || !sameAddress(rinfo.address, this.server.host)) return; // not from the queried server
+  /** A datagram from the server with our id. */
+  message(msg: Buffer): void {
     const answer = acceptAnswer(msg, this.id, this.name, this.type);
     if (answer instanceof MalformedAnswerError) this.malformed = answer;
     else if (answer) this.finish({ packet: answer });
+  }
+
+  fail(error: CoraxError): void {
+    this.finish({ error });
   }
 
   private finish(result: AttemptResult): void {
@@ -137,9 +242,7 @@ class UdpAttempt {
     if (this.timer) clearTimeout(this.timer);
     this.live.delete(this);
     this.off?.();
-    this.socket.removeAllListeners('message');
-    this.socket.on('error', ignore);
-    this.socket.close();
+    this.channel.release(this.id);
     this.resolve(result);
   }
 }
@@ -147,12 +250,14 @@ class UdpAttempt {
 function ignore(): void {}
 
 /**
- * Our resolver's wire side: UDP with a fresh source port and a random id per
- * attempt, accepting only an answer from the queried server with our id and
- * our question; TCP when the answer is truncated.
+ * Our resolver's wire side: UDP with a random id per attempt on a pool of
+ * sockets per server whose source ports keep changing, accepting only an
+ * answer from the queried server with our id and our question; TCP when the
+ * answer is truncated.
  */
 export class DnsTransport {
   private readonly live = new Set<{ close(): void }>();
+  private readonly pools = new Map<NameServer, ChannelPool>();
   private rotation = 0;
 
   constructor(private readonly options: TransportOptions) {}
@@ -183,8 +288,11 @@ export class DnsTransport {
   }
 
   private udp(server: NameServer, name: string, type: string, timeout: number, token: CancelToken): Promise<AttemptResult> {
+    let pool = this.pools.get(server);
+    if (!pool) this.pools.set(server, (pool = new ChannelPool(server, this.options.sockets)));
+    const channel = pool.take();
     return new Promise((resolve) => {
-      const attempt = new UdpAttempt(this.live, server, name, type, resolve);
+      const attempt = new UdpAttempt(this.live, channel, name, type, resolve);
       attempt.start(timeout, token);
     });
   }
@@ -233,8 +341,10 @@ export class DnsTransport {
     });
   }
 
-  /** Drops every query in flight. */
+  /** Drops every query in flight and closes the sockets. */
   close(): void {
     for (const handle of [...this.live]) handle.close();
+    for (const pool of this.pools.values()) pool.close();
+    this.pools.clear();
   }
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { all, createLiveInterpreter, createScanner, defineSymbol, dns, record, replay, type DnsType, type LiveInterpreter, type RecordingEntry } from '../../index.ts';
 import { silent } from '../support/logger.ts';
 import { systemNameservers, parseNameServer } from '../../modules/dns/resolv-conf.ts';
+import { QUERIES_PER_SOCKET } from '../../modules/dns/transport.ts';
 import { startDnsServer, type DnsTestServer } from '../support/dns-server.ts';
 import { outcome, perform } from '../support/live.ts';
 
@@ -88,14 +89,21 @@ Wire('the effect timeout bounds the whole query', async () => {
   assert.ok(Date.now() - started < 140, 'gave up before the first retransmit');
 });
 
-Wire('every query gets a fresh source port and a random id', async () => {
+Wire('queries share the server\'s sockets, each with a random id, and the source ports keep changing', async () => {
   const before = server.sourcePorts.length;
-  for (let i = 0; i < 12; i++) await lookup('a', `n${i}.test`);
+  const config = { dns: { servers: [server.address], sockets: 4 } };
+  const pooled = createLiveInterpreter({ symbols: [], ...config });
+  const queries = 2 * QUERIES_PER_SOCKET * 4 + 8;
+  for (let i = 0; i < queries; i++) await perform(pooled, () => dns.request({ type: 'a', name: `p${i}.test` }), config);
+  await pooled.close();
   const ports = server.sourcePorts.slice(before);
   const ids = server.ids.slice(before);
-  assert.is(ports.length, 12);
-  assert.ok(new Set(ports).size >= 11, `ports ${ports}`);
-  assert.ok(new Set(ids).size >= 11, `ids ${ids}`);
+  assert.is(ports.length, queries);
+  // four sockets in turn: any eight queries in a row come from at most four ports
+  for (let i = 0; i + 8 <= queries; i += 8) assert.ok(new Set(ports.slice(i, i + 8)).size <= 4, `ports ${ports.slice(i, i + 8)}`);
+  // each socket is replaced after its queries: over the run, more than 4 × 2 ports
+  assert.ok(new Set(ports).size > 8, `only ${new Set(ports).size} ports`);
+  assert.ok(new Set(ids).size > queries * 0.9, `ids repeat: ${new Set(ids).size} of ${queries}`);
 });
 
 Wire('identical questions in flight share one query', async () => {

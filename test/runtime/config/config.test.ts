@@ -30,7 +30,7 @@ function rejects(input: unknown, pattern: RegExp): void {
 Config('names the option, the bad value and what is allowed', () => {
   rejects({ symbols: [A], taskTimeout: 'soon' }, /taskTimeout is "soon"; expected a positive number/);
   rejects({ symbols: [A], dns: { servers: ['not an ip'] } }, /dns\.servers\[0\] is "not an ip"; expected "ip" or "ip:port"/);
-  rejects({ symbols: [A], dns: { retries: 3 } }, /unknown option dns\.retries; known options are servers, timeout, retransmits, maxRequests, cache/);
+  rejects({ symbols: [A], dns: { retries: 3 } }, /unknown option dns\.retries; known options are servers, timeout, retransmits, maxRequests, sockets, cache/);
   rejects({ symbols: [A], actions: { discard: 3 } }, /unknown action actions\.discard/);
   rejects({ symbols: [A], server: { bind: 'localhost' } }, /server\.bind is "localhost"; expected "host:port"/);
   rejects({ symbols: [A], redis: { db: -1 } }, /redis\.db is -1; expected an integer >= 0/);
