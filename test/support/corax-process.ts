@@ -33,6 +33,8 @@ export interface ServeProcess {
   logs: Record<string, unknown>[];
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>;
+  /** Resolves with the first log line (so far or to come) whose message matches; rejects if the process exits first. */
+  logged(pattern: RegExp): Promise<Record<string, unknown>>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -44,6 +46,7 @@ export async function serve(args: string[] = [], env: Record<string, string> = {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
+  const watchers = new Set<{ pattern: RegExp; resolve: (entry: Record<string, unknown>) => void }>();
   // with --workers, the primary says when all of them listen; each worker also logs its own line
   const cluster = args.includes('--workers');
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -53,6 +56,12 @@ export async function serve(args: string[] = [], env: Record<string, string> = {
       try {
         const entry = JSON.parse(line);
         logs.push(entry);
+        for (const w of watchers) {
+          if (w.pattern.test(String(entry.msg))) {
+            watchers.delete(w);
+            w.resolve(entry);
+          }
+        }
         if (typeof entry.url === 'string' && /^listening/.test(entry.msg) && (!cluster || entry.workers !== undefined)) resolve(entry.url);
       } catch {
         logs.push({ raw: line });
@@ -66,6 +75,14 @@ export async function serve(args: string[] = [], env: Record<string, string> = {
     child,
     logs,
     exited,
+    logged(pattern) {
+      const seen = logs.find((l) => pattern.test(String(l.msg)));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        watchers.add({ pattern, resolve });
+        exited.then((code) => reject(new Error(`corax serve exited with ${code} before logging ${pattern}`)));
+      });
+    },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
