@@ -7,7 +7,8 @@ import { CanceledError, CoraxError, ForbiddenError, HostNotFoundError } from '..
 import { ipVersion, isLocalAddress } from '../../effects/ip.ts';
 import { interpret, wireType, type Outcome } from './records.ts';
 import { parseNameServer, systemNameservers } from './resolv-conf.ts';
-import { CancelToken, DnsTransport } from './transport.ts';
+import { DnsTransport } from './transport.ts';
+import { CancelToken } from './wire.ts';
 
 export interface Address {
   address: string;

@@ -10,7 +10,7 @@ import net from 'node:net';
 import dnsPacket, { type Answer } from 'dns-packet';
 import { pino } from 'pino';
 import { createRandom, type Random } from '../../runtime/interpreters/random.ts';
-import { acceptAnswer } from '../../modules/dns/transport.ts';
+import { acceptAnswer } from '../../modules/dns/wire.ts';
 import { interpret, MalformedAnswerError } from '../../modules/dns/records.ts';
 import { dnsTypes } from '../../effects/dns.ts';
 import { CoraxError } from '../../effects/errors.ts';

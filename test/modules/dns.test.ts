@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { all, createLiveInterpreter, createScanner, defineSymbol, dns, record, replay, type DnsType, type LiveInterpreter, type RecordingEntry } from '../../index.ts';
 import { silent } from '../support/logger.ts';
 import { systemNameservers, parseNameServer } from '../../modules/dns/resolv-conf.ts';
-import { QUERIES_PER_SOCKET } from '../../modules/dns/transport.ts';
+import { QUERIES_PER_SOCKET } from '../../modules/dns/udp.ts';
 import { startDnsServer, type DnsTestServer } from '../support/dns-server.ts';
 import { outcome, perform } from '../support/live.ts';
 
