@@ -157,6 +157,17 @@ export function packageUnderTest(quick: boolean): { env: Record<string, string>;
   return { env: { CORAX_USE_DIST: '1', BENCH_BUILT: '1' }, label: 'the built package (dist/, as installed from npm)' };
 }
 
+/**
+ * corax itself for benchmarks that run it in their own process: the built
+ * package (dist/, built first), as users run it, unless `--sources` or
+ * `--quick` asks for the sources through tsx.
+ */
+export async function coraxUnderTest(quick: boolean): Promise<{ corax: typeof import('../index.ts'); label: string }> {
+  const built = packageUnderTest(quick);
+  const entry = built.env.CORAX_USE_DIST ? new URL('../dist/index.js', import.meta.url) : new URL('../index.ts', import.meta.url);
+  return { corax: (await import(entry.href)) as typeof import('../index.ts'), label: built.label };
+}
+
 /** `corax serve` with a bench config (a path relative to bench/), on a free loopback port, as a Server to drive. */
 export async function coraxServer(name: string, config: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<Server> {
   const port = await freePort();

@@ -10,11 +10,14 @@ import { Resolver } from 'node:dns/promises';
 import { Agent } from 'undici';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { createLiveInterpreter, createScanner, defineSymbol, dns, http, redis, tcp, type Operation, type Result } from '../index.ts';
+import type { Operation, Result } from '../index.ts';
 import { alternate, machine, quick, report, table, type Figures } from './lib.ts';
+import { coraxUnderTest } from './harness.ts';
 import { startPeers } from './peers.ts';
 import { handResolveA } from './hand-dns.ts';
 
+const { corax, label } = await coraxUnderTest(quick);
+const { createLiveInterpreter, createScanner, defineSymbol, dns, http, redis, tcp } = corax;
 const logger = pino({ level: 'silent' });
 const concurrency = 16;
 const n = quick ? 64 : 8000;
@@ -141,7 +144,7 @@ const ratios = Object.entries(all).map(([title, f]) => `| ${title} | ${f[1].name
 const out = report(
   'Live protocols: corax effects against the raw clients',
   [
-    `Machine: ${machine()}. Command: \`npm run bench:live\`. ${n} requests per round, ${concurrency} concurrent loops per side, ${rounds} alternating rounds; peers (HTTP, DNS, TCP) in a separate process, Redis at ${redisUrl}.`,
+    `Machine: ${machine()}. Command: \`npm run bench:live\`. ${n} requests per round, ${concurrency} concurrent loops per side, ${rounds} alternating rounds; peers (HTTP, DNS, TCP) in a separate process, Redis at ${redisUrl}. corax runs from ${label}.`,
     '',
     ...sections.flatMap((s) => [s, '']),
     '| protocol | raw client | corax / raw (median) | goal ≥ 0.9× |',
