@@ -79,14 +79,7 @@ class RedisLink {
     this.client.on('ready', () => (this.lastError = null));
   }
 
-  /** Counts a command in and out, so a retired link closes when it is idle. */
-  track<T>(work: Promise<T>): Promise<T> {
-    this.inflight++;
-    work.then(this.untrack, this.untrack);
-    return work;
-  }
-
-  /** Counts a command in: `untrack` counts it out. */
+  /** Counts a command in, so a retired link closes when it is idle: `untrack` counts it out. */
   begin(): void {
     this.inflight++;
   }
@@ -102,16 +95,6 @@ class RedisLink {
     // what a retired link still carries cannot outlive twice its timeout
     else setTimeout(() => this.client.disconnect(), 2 * this.timeout).unref();
   }
-
-  /** Sends one command; Redis errors become CoraxErrors. */
-  send(command: readonly (string | Uint8Array)[]): Promise<RedisReply> {
-    if (this.client instanceof Cluster && isScriptLoad(command)) return this.track(loadOnEveryMaster(this.client, command[2] as string)).then(undefined, this.mapFailure);
-    return this.track(this.client.call(String(command[0]), ...(command.slice(1) as string[])) as Promise<RedisReply>).then(undefined, this.mapFailure);
-  }
-
-  readonly mapFailure = (error: unknown): never => {
-    throw mapError(error, this.lastError);
-  };
 
   async ready(): Promise<Redis | Cluster> {
     const status = this.client.status;
@@ -135,20 +118,33 @@ class RedisLink {
   }
 }
 
-/** Sends one command on `client` and settles with its reply; returns no teardown (a sent command cannot be withdrawn). */
-function runCommand(link: RedisLink, client: Redis | Cluster, command: readonly (string | Uint8Array)[], settle: (ok: boolean, value: unknown) => void): () => void {
-  link.begin();
-  const args = command.slice(1) as string[];
-  client.call(String(command[0]), ...args, (error: Error | null | undefined, reply: unknown) => {
-    link.untrack();
-    if (error) settle(false, mapError(error, link.lastError));
-    else settle(true, reply);
-  });
+type Settle = (ok: boolean, value: unknown) => void;
+
+/**
+ * Sends `what` with `run` once the link's client is ready: at once when it
+ * is, or after its connect (whose failure is the effect's error). Returns no
+ * teardown: a sent command cannot be withdrawn.
+ */
+function whenReady<W>(link: RedisLink, settle: Settle, run: (link: RedisLink, client: Redis | Cluster, what: W, settle: Settle) => void, what: W): () => void {
+  if (link.client.status === 'ready') run(link, link.client, what, settle);
+  else link.ready().then((client) => run(link, client, what, settle), (error) => settle(false, error));
   return noTeardown;
 }
 
-/** Sends a pipeline on `client` and settles with each command's result; returns no teardown (a sent pipeline cannot be withdrawn). */
-function runPipeline(link: RedisLink, client: Redis | Cluster, commands: readonly (readonly (string | Uint8Array)[])[], settle: (ok: boolean, value: unknown) => void): () => void {
+/** Sends one command and settles with its reply; Redis errors become CoraxErrors. */
+function runCommand(link: RedisLink, client: Redis | Cluster, command: readonly (string | Uint8Array)[], settle: Settle): void {
+  link.begin();
+  const done = (error: unknown, reply?: unknown): void => {
+    link.untrack();
+    if (error) settle(false, mapError(error, link.lastError));
+    else settle(true, reply);
+  };
+  if (client instanceof Cluster && isScriptLoad(command)) loadOnEveryMaster(client, command[2] as string).then((reply) => done(null, reply), done);
+  else client.call(String(command[0]), ...(command.slice(1) as string[]), done);
+}
+
+/** Sends a pipeline and settles with each command's result. */
+function runPipeline(link: RedisLink, client: Redis | Cluster, commands: readonly (readonly (string | Uint8Array)[])[], settle: Settle): void {
   const pipeline = client.pipeline();
   for (const [name, ...args] of commands) pipeline.call(String(name), ...(args as string[]));
   link.begin();
@@ -175,7 +171,6 @@ function runPipeline(link: RedisLink, client: Redis | Cluster, commands: readonl
     if (connectionErrors === results.length) settle(false, out[0][0]);
     else settle(true, out);
   });
-  return noTeardown;
 }
 
 function noTeardown(): void {}
@@ -264,11 +259,8 @@ export function createRedisModule(ctx: LiveContext<RedisSettings>): RedisModule 
   const request: Handler<'redis.request'> = (effect, call) => {
     const link = linkFor(effect.params, effect.command, effect.route, effect.key);
     watch(call, link);
-    const { command } = effect;
-    if (link.client.status === 'ready' && !(link.client instanceof Cluster && isScriptLoad(command))) {
-      return { [SUSPEND]: (settle) => runCommand(link, link.client, command, settle) };
-    }
-    return link.ready().then(() => link.send(command));
+    // answered from ioredis' callback (a suspension): no promise of our own
+    return { [SUSPEND]: (settle) => whenReady(link, settle, runCommand, effect.command) };
   };
 
   const exec: Handler<'redis.exec'> = (effect, call) => {
@@ -277,9 +269,7 @@ export function createRedisModule(ctx: LiveContext<RedisSettings>): RedisModule 
     const link = linkFor(effect.params, commands.find((c) => !readOnly(String(c[0]))) ?? commands[0]);
     if (link.client instanceof Cluster) oneSlot(commands, link.client.options.keyPrefix ?? '');
     watch(call, link);
-    // a ready client answers the driver from ioredis' callback (a suspension): no promise of our own
-    if (link.client.status === 'ready') return { [SUSPEND]: (settle) => runPipeline(link, link.client, commands, settle) };
-    return link.ready().then((client) => new Promise<RedisCommandResult[]>((resolve, reject) => runPipeline(link, client, commands, (ok, value) => (ok ? resolve(value as RedisCommandResult[]) : reject(value)))));
+    return { [SUSPEND]: (settle) => whenReady(link, settle, runPipeline, commands) };
   };
 
   return {
