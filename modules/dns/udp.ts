@@ -19,9 +19,7 @@ class UdpChannel {
   readonly socket: dgram.Socket;
   readonly pending = new Map<number, UdpAttempt>();
   uses = 0;
-  /** Takes no more queries (broken or closed). */
   private closed = false;
-  private shut = false;
 
   constructor(private readonly server: NameServer) {
     this.socket = dgram.createSocket(server.family === 6 ? 'udp6' : 'udp4');
@@ -60,16 +58,14 @@ class UdpChannel {
     this.pending.get(msg.readUInt16BE(0))?.message(msg);
   }
 
-  /** The socket broke: every query on it fails, and it takes no more. */
+  /** The socket broke: it takes no more queries, and every query on it fails. */
   private fail(error: CoraxError): void {
-    this.closed = true;
-    for (const attempt of [...this.pending.values()]) attempt.fail(error);
     this.close();
+    for (const attempt of [...this.pending.values()]) attempt.fail(error);
   }
 
   close(): void {
-    if (this.shut) return;
-    this.shut = true;
+    if (this.closed) return;
     this.closed = true;
     this.socket.removeAllListeners('message');
     this.socket.removeAllListeners('error');
@@ -98,10 +94,8 @@ export class ChannelPool {
     const i = this.next;
     this.next = (i + 1) % this.channels.length;
     let channel = this.channels[i];
-    if (!channel || channel.full) {
-      if (channel && channel.pending.size === 0) channel.close();
-      this.channels[i] = channel = new UdpChannel(this.server);
-    }
+    // a full socket closes itself when its last query is done
+    if (!channel || channel.full) this.channels[i] = channel = new UdpChannel(this.server);
     return channel;
   }
 
