@@ -56,6 +56,36 @@ export interface ScanContext {
   readonly unscored: (name: string, symbol: string) => void;
 }
 
+/**
+ * A scan's report. `origins` is built when read (the server's metrics never
+ * read it), by a getter on the class: a getter in an object literal would be
+ * a new closure, and a new hidden class in the old generation, for every
+ * scan, and those keep the whole scan alive through young collections.
+ */
+class Report implements TaskReport {
+  readonly id: string;
+  readonly pendingEffects: number;
+  private originsMap: Map<string, string> | undefined;
+
+  constructor(
+    run: TaskRun,
+    private readonly task: Task,
+    readonly outcomes: Record<string, SymbolOutcome | 'not run'>,
+    readonly timedOut: boolean,
+    readonly error: CoraxError | undefined,
+    readonly startedAt: number,
+    readonly endedAt: number,
+    readonly spans: Record<string, { start: number; end: number }>,
+  ) {
+    this.id = run.id;
+    this.pendingEffects = run.pendingEffects;
+  }
+
+  get origins(): Map<string, string> {
+    return (this.originsMap ??= this.task.resultOrigins());
+  }
+}
+
 interface GroupState {
   group: Group;
   runs: SymbolRun[];
@@ -286,25 +316,7 @@ export class Scan implements SymbolParent, TaskOwner {
   private report(result: ScanResult | null, error?: CoraxError): void {
     if (!this.ctx.onTaskEnd) return;
     for (const stage of this.ctx.plan.stages) for (const g of stage.groups) for (const d of g.defs) this.outcomes[d.name] ??= 'not run';
-    const task = this.task;
-    let origins: Map<string, string> | undefined;
-    this.ctx.onTaskEnd(
-      {
-        id: this.run.id,
-        pendingEffects: this.run.pendingEffects,
-        outcomes: this.outcomes,
-        // built when read: the server's metrics never read it
-        get origins() {
-          return (origins ??= task.resultOrigins());
-        },
-        timedOut: this.timedOut,
-        error,
-        startedAt: this.startedAt,
-        endedAt: this.ctx.io.clock.now(),
-        spans: this.spans,
-      },
-      result,
-    );
+    this.ctx.onTaskEnd(new Report(this.run, this.task, this.outcomes, this.timedOut, error, this.startedAt, this.ctx.io.clock.now(), this.spans), result);
   }
 
   private result(): ScanResult {
