@@ -5,6 +5,14 @@ import Module, { register as registerModuleHooks } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { register as registerEsm } from 'tsx/esm/api';
 import { register as registerCjs } from 'tsx/cjs/api';
+import { setFlagsFromString } from 'node:v8';
+
+// A scan's objects live for milliseconds, but V8's allocation-site pretenuring, once it has seen a few of them
+// survive a young collection, allocates them straight into the old generation, where each dead one keeps the young
+// objects it points to alive until the next full collection. With it on, corax serve with rules that do no I/O
+// promoted 7.8 KB per scan and paused 13 to 17 µs per scan for GC; with it off, nothing and 2 µs. Set before any scan
+// has run; --workers' processes run this file too.
+setFlagsFromString('--no-allocation-site-pretenuring');
 
 // in corax's own repository the CLI runs from the sources, and 'corax' resolves to them,
 // unless CORAX_USE_DIST=1 asks for the built package (dist/), as the benchmarks do: it is what users run
