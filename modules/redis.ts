@@ -143,34 +143,78 @@ function runCommand(link: RedisLink, client: Redis | Cluster, command: readonly 
   else client.call(String(command[0]), ...(command.slice(1) as string[]), done);
 }
 
-/** Sends a pipeline and settles with each command's result. */
-function runPipeline(link: RedisLink, client: Redis | Cluster, commands: readonly (readonly (string | Uint8Array)[])[], settle: Settle): void {
-  const pipeline = client.pipeline();
-  for (const [name, ...args] of commands) pipeline.call(String(name), ...(args as string[]));
-  link.begin();
-  pipeline.exec((error, results) => {
-    link.untrack();
-    if (error) return settle(false, mapError(error, link.lastError));
-    if (!results) return settle(false, connectionFailure(link.lastError, null));
-    const out: RedisCommandResult[] = [];
-    let connectionErrors = 0;
-    for (let i = 0; i < results.length; i++) {
-      const [failure, reply] = results[i];
-      if (!failure) {
-        out.push([null, reply as RedisReply]);
-        continue;
-      }
-      const mapped = mapError(failure, link.lastError);
-      if (mapped instanceof RedisReplyError) out.push([new RedisReplyError(mapped.message, { index: i, cause: failure }), undefined]);
-      else {
-        connectionErrors++;
-        out.push([mapped, undefined]);
-      }
+/** A pipeline's results in command order; a connection failure under every command is the pipeline's own error. */
+class PipelineResults {
+  readonly out: RedisCommandResult[];
+  private connectionErrors = 0;
+
+  constructor(
+    size: number,
+    private readonly link: RedisLink,
+  ) {
+    this.out = new Array(size);
+  }
+
+  set(i: number, failure: Error | null | undefined, reply: unknown): void {
+    if (!failure) {
+      this.out[i] = [null, reply as RedisReply];
+      return;
     }
-    // the connection failed under the whole pipeline: that is the pipeline's error, not each command's
-    if (connectionErrors === results.length) settle(false, out[0][0]);
-    else settle(true, out);
-  });
+    const mapped = mapError(failure, this.link.lastError);
+    if (mapped instanceof RedisReplyError) this.out[i] = [new RedisReplyError(mapped.message, { index: i, cause: failure }), undefined];
+    else {
+      this.connectionErrors++;
+      this.out[i] = [mapped, undefined];
+    }
+  }
+
+  settle(settle: Settle): void {
+    if (this.connectionErrors === this.out.length) settle(false, this.out[0][0]);
+    else settle(true, this.out);
+  }
+}
+
+/**
+ * Sends a pipeline and settles with each command's result. On one server the
+ * commands go back to back in one write (the socket corked) on the link's
+ * connection, whose replies come in order; a cluster's go through ioredis'
+ * Pipeline, which keeps them on their slot's node. Not Pipeline on one
+ * server: its constructor gives every instance an accessor with a closure of
+ * its own, which V8 keeps in the old generation, so every pipeline kept its
+ * scan's objects alive through young collections.
+ */
+function runPipeline(link: RedisLink, client: Redis | Cluster, commands: readonly (readonly (string | Uint8Array)[])[], settle: Settle): void {
+  link.begin();
+  if (client instanceof Cluster) {
+    const pipeline = client.pipeline();
+    for (const [name, ...args] of commands) pipeline.call(String(name), ...(args as string[]));
+    pipeline.exec((error, replies) => {
+      link.untrack();
+      if (error) return settle(false, mapError(error, link.lastError));
+      if (!replies) return settle(false, connectionFailure(link.lastError, null));
+      const results = new PipelineResults(replies.length, link);
+      for (let i = 0; i < replies.length; i++) results.set(i, replies[i][0], replies[i][1]);
+      results.settle(settle);
+    });
+    return;
+  }
+  const results = new PipelineResults(commands.length, link);
+  let pending = commands.length;
+  const stream = client.stream;
+  stream?.cork();
+  try {
+    for (let i = 0; i < commands.length; i++) {
+      const [name, ...args] = commands[i];
+      client.call(String(name), ...(args as string[]), (failure: Error | null | undefined, reply: unknown) => {
+        results.set(i, failure, reply);
+        if (--pending > 0) return;
+        link.untrack();
+        results.settle(settle);
+      });
+    }
+  } finally {
+    stream?.uncork();
+  }
 }
 
 function noTeardown(): void {}
