@@ -1,7 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { exists, hasFlag } from '@ioredis/commands';
 import { clusterClient, isScriptLoad, loadOnEveryMaster, oneSlot } from './redis-cluster.ts';
-import { SUSPEND, type EffectContext, type Handler } from '../effects/handler.ts';
+import { SUSPEND, type CancelReason, type EffectContext, type Handler } from '../effects/handler.ts';
 import type { LiveContext, LiveModule } from '../effects/family.ts';
 import { resolveRedisTarget, splitServers, type RedisCommandResult, type RedisParams, type RedisReply, type RedisSettings, type RedisTarget } from '../effects/redis.ts';
 import { ArgumentError, ConnectionRefusedError, ConnectionResetError, CoraxError, RedisReplyError, TimeoutError } from '../effects/errors.ts';
@@ -86,6 +86,11 @@ class RedisLink {
 
   readonly untrack = (): void => {
     if (--this.inflight === 0 && this.retired) this.client.disconnect();
+  };
+
+  /** An effect's cancellation: a timeout means the link is no longer trusted (Rspamd drops the connection). One function per link, not one per command. */
+  readonly retireOnTimeout = (reason: CancelReason): void => {
+    if (reason === 'timeout') this.retire();
   };
 
   retire(): void {
@@ -245,6 +250,8 @@ export function createRedisModule(ctx: LiveContext<RedisSettings>): RedisModule 
     params: RedisParams;
     read: string[];
     write: string[];
+    /** Each server's link key (its server and the params a client is made with), made once: this runs for every command. */
+    linkIds: Map<string, string>;
   }
   const sectionRoutes = new Map<string | null, Route>();
   const objectRoutes = new WeakMap<RedisParams, Route>();
@@ -254,11 +261,13 @@ export function createRedisModule(ctx: LiveContext<RedisSettings>): RedisModule 
     const cached = 'section' in target ? sectionRoutes.get(target.section) : objectRoutes.get(target);
     if (cached) return cached;
     const params = resolveRedisTarget(target, settings);
-    const route: Route = {
-      params,
-      read: params.cluster ? ['cluster'] : params.sentinels ? ['sentinel'] : splitServers(params.read_servers ?? params.servers ?? params.write_servers),
-      write: params.cluster ? ['cluster'] : params.sentinels ? ['sentinel'] : splitServers(params.write_servers ?? params.servers ?? params.read_servers),
-    };
+    const read = params.cluster ? ['cluster'] : params.sentinels ? ['sentinel'] : splitServers(params.read_servers ?? params.servers ?? params.write_servers);
+    const write = params.cluster ? ['cluster'] : params.sentinels ? ['sentinel'] : splitServers(params.write_servers ?? params.servers ?? params.read_servers);
+    const linkIds = new Map<string, string>();
+    for (const server of [...read, ...write]) {
+      linkIds.set(server, `${server}\u0000${params.db ?? ''}\u0000${params.username ?? ''}\u0000${params.password ?? ''}\u0000${params.prefix ?? ''}\u0000${params.sentinels ?? ''}\u0000${params.sentinel_master ?? ''}\u0000${params.cluster ?? ''}`);
+    }
+    const route: Route = { params, read, write, linkIds };
     if ('section' in target) sectionRoutes.set(target.section, route);
     else objectRoutes.set(target, route);
     return route;
@@ -281,24 +290,17 @@ export function createRedisModule(ctx: LiveContext<RedisSettings>): RedisModule 
       const where = 'section' in target && target.section ? `redis.${target.section} or redis` : 'redis';
       throw new ArgumentError(`no Redis servers configured: set ${where}.servers`);
     }
-    const key = routeKey ?? (command.length > 1 ? String(command[1]) : '');
-    const server = servers.length === 1 ? servers[0] : servers[fnv1a(key) % servers.length];
-    const timeout = params.timeout ?? 1000;
-    const id = `${server}\u0000${params.db ?? ''}\u0000${params.username ?? ''}\u0000${params.password ?? ''}\u0000${params.prefix ?? ''}\u0000${params.sentinels ?? ''}\u0000${params.sentinel_master ?? ''}\u0000${params.cluster ?? ''}`;
+    const server = servers.length === 1 ? servers[0] : servers[fnv1a(routeKey ?? (command.length > 1 ? String(command[1]) : '')) % servers.length];
+    const id = route.linkIds.get(server)!;
     let link = links.get(id);
     if (!link || link.retired) {
-      link = new RedisLink(server, params, timeout);
+      link = new RedisLink(server, params, params.timeout ?? 1000);
       links.set(id, link);
     }
     return link;
   }
 
-  /** On a timeout, the link is no longer trusted (Rspamd drops the connection). */
-  const watch = (call: EffectContext, link: RedisLink): void => {
-    call.onCancel((reason) => {
-      if (reason === 'timeout') link.retire();
-    });
-  };
+  const watch = (call: EffectContext, link: RedisLink): void => call.onCancel(link.retireOnTimeout);
 
   const request: Handler<'redis.request'> = (effect, call) => {
     const link = linkFor(effect.params, effect.command, effect.route, effect.key);
