@@ -10,6 +10,9 @@ import type { Group, Plan } from './plan.ts';
 import { SymbolRun, type SymbolOutcome, type SymbolParent } from './symbol-run.ts';
 import { Task, type Envelope, type PreResult, type SymbolResult, type TaskOwner } from './task.ts';
 import { TaskRun } from './task-run.ts';
+import { Report, type TaskReport } from './task-report.ts';
+
+export type { TaskReport };
 
 export interface ScanResult {
   score: number;
@@ -29,21 +32,6 @@ export interface ScanResult {
   timedOut?: true;
 }
 
-/** What happened inside a scan, for invariant checks and diagnostics. */
-export interface TaskReport {
-  id: string;
-  pendingEffects: number;
-  outcomes: Record<string, SymbolOutcome | 'not run'>;
-  /** Result name → the symbol that inserted it. */
-  origins: Map<string, string>;
-  timedOut: boolean;
-  error?: CoraxError;
-  /** When the scan started and ended, and each symbol that ran, on the interpreter's clock. */
-  startedAt: number;
-  endedAt: number;
-  spans: Record<string, { start: number; end: number }>;
-}
-
 export interface ScanContext {
   readonly config: Config;
   readonly plan: Plan;
@@ -54,36 +42,6 @@ export interface ScanContext {
   readonly onTaskEnd?: (report: TaskReport, result: ScanResult | null) => void;
   /** Reports, once per scanner, a result name with no configured score (it scores 0, as in Rspamd). */
   readonly unscored: (name: string, symbol: string) => void;
-}
-
-/**
- * A scan's report. `origins` is built when read (the server's metrics never
- * read it), by a getter on the class: a getter in an object literal would be
- * a new closure, and a new hidden class in the old generation, for every
- * scan, and those keep the whole scan alive through young collections.
- */
-class Report implements TaskReport {
-  readonly id: string;
-  readonly pendingEffects: number;
-  private originsMap: Map<string, string> | undefined;
-
-  constructor(
-    run: TaskRun,
-    private readonly task: Task,
-    readonly outcomes: Record<string, SymbolOutcome | 'not run'>,
-    readonly timedOut: boolean,
-    readonly error: CoraxError | undefined,
-    readonly startedAt: number,
-    readonly endedAt: number,
-    readonly spans: Record<string, { start: number; end: number }>,
-  ) {
-    this.id = run.id;
-    this.pendingEffects = run.pendingEffects;
-  }
-
-  get origins(): Map<string, string> {
-    return (this.originsMap ??= this.task.resultOrigins());
-  }
 }
 
 interface GroupState {
